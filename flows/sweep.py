@@ -1,0 +1,47 @@
+"""The deadline sweep: apply what time has made due, and finish what a failed stage left."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from prefect import flow, task
+
+from tasks.notices import deliver_notices
+from whistle.app import get_app
+from whistle.db import session
+from whistle.service import feedback_overdue, stuck_in_intake
+from whistle.sweep import STUCK_AFTER
+
+
+@task(name="find due work")
+def find_due(now: datetime) -> tuple[list[str], list[str]]:
+    """Matters whose feedback window lapsed, and matters whose intake never finished."""
+    app = get_app()
+    with session(app.engine) as s:
+        lapsed = feedback_overdue(session=s, now=now)
+        stuck = stuck_in_intake(session=s, now=now, older_than=STUCK_AFTER)
+    return lapsed, stuck
+
+
+@flow(name="deadline sweep")
+def deadline_sweep(now: datetime | None = None) -> dict[str, Any]:
+    """Close lapsed feedback windows, re-run stuck intakes, deliver every ready notice."""
+    from whistle.runner import run_stage
+
+    moment = now.astimezone(UTC) if now else datetime.now(UTC)
+    app = get_app()
+    lapsed, stuck = find_due(moment)
+    steps: list[dict[str, Any]] = []
+    for number in lapsed:
+        run = run_stage(app, "closing", number, moment)
+        with session(app.engine) as s:
+            from whistle.service import get_matter
+
+            matter = get_matter(s, number)
+        if run.ok and matter.status == "closed":
+            steps.append({"number": number, "department": matter.lead_department,
+                          "clock": "feedback", "level": "no_feedback"})
+    referred = [n for n in stuck if run_stage(app, "intake", n, moment).ok]
+    notices = deliver_notices(None, moment)
+    return {"steps": steps, "referred": referred, "notices": notices}

@@ -1,0 +1,441 @@
+"""District configuration: schema of the data files in the configuration folder and their loader.
+
+Everything a district changes (areas, departments, categories, grading, routing, deadlines,
+holidays, notice channels) is data. The loader validates every file and every cross-reference
+and refuses to start on the first broken file, naming the file, the key and what is wrong.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from models.durations import Duration
+
+Colour = Literal["red", "orange", "yellow", "green"]
+Tier = Literal["village", "town", "district"]
+COLOURS: tuple[Colour, ...] = ("green", "yellow", "orange", "red")
+TIERS: tuple[Tier, ...] = ("village", "town", "district")
+
+CODE = r"^[A-Za-z][A-Za-z0-9_]*$"
+
+
+class ConfigError(Exception):
+    """A configuration file is missing or wrong; the message names file, key and problem."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- district.yaml ---------------------------------------------------------------------------
+
+
+class Village(_Strict):
+    code: Annotated[str, Field(pattern=CODE)]
+    name: str
+    name_en: str = ""
+    kind: Literal["village", "community", "gacha"] = "village"
+
+
+class Town(_Strict):
+    code: Annotated[str, Field(pattern=CODE)]
+    name: str
+    name_en: str = ""
+    kind: Literal["town", "subdistrict", "sumu"] = "town"
+    villages: list[Village] = Field(min_length=1)
+
+
+class DistrictFile(_Strict):
+    sample: bool = False
+    code: Annotated[str, Field(pattern=CODE)]
+    name: str
+    name_en: str = ""
+    timezone: str = "Asia/Shanghai"
+    towns: list[Town] = Field(min_length=1)
+
+
+# --- departments.yaml ------------------------------------------------------------------------
+
+
+class Department(_Strict):
+    code: Annotated[str, Field(pattern=CODE)]
+    name: str
+    name_en: str = ""
+    group: Literal["standing", "plus_n", "center"] = "plus_n"
+
+
+class UnitTemplate(_Strict):
+    """A lower-tier unit every town (or village) has, e.g. its judicial office."""
+
+    suffix: Annotated[str, Field(pattern=CODE)]
+    name: str = Field(description="Chinese name; {area} is replaced by the town or village name")
+    name_en: str = ""
+
+
+class DepartmentsFile(_Strict):
+    departments: list[Department] = Field(min_length=1)
+    town_units: list[UnitTemplate] = []
+    village_units: list[UnitTemplate] = []
+
+
+# --- categories.yaml -------------------------------------------------------------------------
+
+
+class Category(_Strict):
+    code: Annotated[str, Field(pattern=CODE)]
+    name: str
+    name_en: str = ""
+    group: str = Field(default="general", description="Open311 service group")
+
+
+class Flag(_Strict):
+    code: Annotated[str, Field(pattern=CODE)]
+    name: str
+    name_en: str = ""
+
+
+class CategoriesFile(_Strict):
+    categories: list[Category] = Field(min_length=1)
+    flags: list[Flag] = []
+    channels: list[Flag] = Field(default=[], description="How a matter arrived (walk_in, hotline…)")
+
+
+# --- grading.yaml ----------------------------------------------------------------------------
+
+
+class GradeRule(_Strict):
+    """A colour applies when any one of its conditions holds (checked from red down)."""
+
+    people_at_least: int | None = Field(default=None, ge=1)
+    visits_at_least: int | None = Field(default=None, ge=1)
+    amount_at_least: int | None = Field(default=None, ge=1, description="yuan")
+    flags_any: list[str] = []
+    categories_any: list[str] = []
+
+
+class GradingFile(_Strict):
+    red: GradeRule
+    orange: GradeRule
+    yellow: GradeRule
+    start_tier: dict[Colour, Tier]
+
+    @field_validator("start_tier")
+    @classmethod
+    def _every_colour(cls, value: dict[Colour, Tier]) -> dict[Colour, Tier]:
+        missing = [c for c in COLOURS if c not in value]
+        if missing:
+            raise ValueError(f"no starting tier for {', '.join(missing)}")
+        return value
+
+
+# --- routing.yaml ----------------------------------------------------------------------------
+
+DeptRef = Annotated[str, Field(pattern=r"^(@(town|village)\.)?[A-Za-z][A-Za-z0-9_]*$")]
+
+
+class RoutingRule(_Strict):
+    """Category × tier → lead and co-handlers; '@town.x' / '@village.x' name the area's own unit."""
+
+    category: str = "*"
+    tier: Tier | Literal["*"] = "*"
+    lead: DeptRef
+    co: list[DeptRef] = []
+
+
+class RoutingFile(_Strict):
+    rules: list[RoutingRule] = Field(min_length=1)
+
+
+# --- deadlines.yaml --------------------------------------------------------------------------
+
+
+def _duration(value: Any) -> Duration:
+    if isinstance(value, Duration):
+        return value
+    return Duration.parse(str(value))
+
+
+class Clocks(_Strict):
+    """The windows of one colour (or a category override): acknowledge, resolve, co-report."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    acknowledge: Duration | None = None
+    resolve: Duration | None = None
+    report: Duration | None = None
+
+    @field_validator("acknowledge", "resolve", "report", mode="before")
+    @classmethod
+    def _parse(cls, value: Any) -> Duration | None:
+        return None if value is None else _duration(value)
+
+
+class DeadlinesFile(_Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    colours: dict[Colour, Clocks]
+    categories: dict[str, Clocks] = {}
+    feedback: Duration = Duration(7, "days")
+
+    @field_validator("feedback", mode="before")
+    @classmethod
+    def _parse(cls, value: Any) -> Duration:
+        return _duration(value)
+
+    @field_validator("colours")
+    @classmethod
+    def _complete(cls, value: dict[Colour, Clocks]) -> dict[Colour, Clocks]:
+        for colour in COLOURS:
+            clocks = value.get(colour)
+            if clocks is None or clocks.acknowledge is None or clocks.resolve is None:
+                raise ValueError(f"{colour} needs both acknowledge and resolve")
+        return value
+
+
+# --- channels.yaml ---------------------------------------------------------------------------
+
+
+class Channel(_Strict):
+    """One Apprise URL and the recipients it serves (codes or shell-style patterns)."""
+
+    url: str = Field(min_length=3)
+    to: list[str] = Field(min_length=1)
+    language: Literal["zh", "en"] = "zh"
+
+
+class ChannelsFile(_Strict):
+    channels: list[Channel] = []
+    citizen: list[str] = Field(
+        default=[], description="Apprise URL templates for the citizen; {phone} is filled in"
+    )
+
+
+# --- the loaded whole ------------------------------------------------------------------------
+
+
+class DistrictConfig(BaseModel):
+    """Every configuration file, validated and cross-checked; lookups by code."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    folder: Path
+    district: DistrictFile
+    departments: dict[str, Department]
+    categories: dict[str, Category]
+    flags: dict[str, Flag]
+    channels_in: dict[str, Flag]
+    grading: GradingFile
+    routing: RoutingFile
+    deadlines: DeadlinesFile
+    channels: ChannelsFile
+    towns: dict[str, Town]
+    villages: dict[str, tuple[Village, Town]]
+
+    @property
+    def timezone(self) -> str:
+        return self.district.timezone
+
+    def area(self, code: str) -> tuple[str, Tier, Town, Village | None]:
+        """Resolve an area code (town or village) to (code, tier, town, village)."""
+        if code in self.villages:
+            village, town = self.villages[code]
+            return code, "village", town, village
+        if code in self.towns:
+            return code, "town", self.towns[code], None
+        raise KeyError(code)
+
+    def find_area(self, text: str) -> str | None:
+        """Return the area code for a code or an exact (unique) Chinese/English name."""
+        if text in self.villages or text in self.towns:
+            return text
+        hits = [v.code for v, _ in self.villages.values() if text in (v.name, v.name_en)]
+        hits += [t.code for t in self.towns.values() if text in (t.name, t.name_en)]
+        return hits[0] if len(hits) == 1 else None
+
+    def department_name(self, code: str, language: str = "zh") -> str:
+        dept = self.departments.get(code)
+        if dept is None:
+            return code
+        return dept.name_en or dept.name if language == "en" else dept.name
+
+    def category_name(self, code: str, language: str = "zh") -> str:
+        cat = self.categories.get(code)
+        if cat is None:
+            return code
+        return cat.name_en or cat.name if language == "en" else cat.name
+
+
+FILES = {
+    "district": ("district.yaml", DistrictFile),
+    "departments": ("departments.yaml", DepartmentsFile),
+    "categories": ("categories.yaml", CategoriesFile),
+    "grading": ("grading.yaml", GradingFile),
+    "routing": ("routing.yaml", RoutingFile),
+    "deadlines": ("deadlines.yaml", DeadlinesFile),
+    "channels": ("channels.yaml", ChannelsFile),
+}
+
+_ENV_REF = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
+
+
+def _expand_env(text: str, filename: str) -> str:
+    """Replace ${NAME} with the environment variable, so secrets stay out of the repository."""
+
+    def sub(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in os.environ:
+            raise ConfigError(f"{filename}: environment variable {name} is not set")
+        return os.environ[name]
+
+    return _ENV_REF.sub(sub, text)
+
+
+def _loc(loc: Iterable[Any]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _read(folder: Path, filename: str, schema: type[BaseModel]) -> Any:
+    path = folder / filename
+    if not path.is_file():
+        raise ConfigError(f"{path}: file is missing")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if filename == "channels.yaml" and raw is not None:
+        raw = yaml.safe_load(_expand_env(path.read_text(encoding="utf-8"), str(path)))
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys at the top level")
+    try:
+        return schema.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        extra = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
+        raise ConfigError(f"{path}: {_loc(first['loc'])}: {first['msg']}{extra}") from exc
+
+
+def _unique(path: Path, key: str, codes: Iterable[str]) -> None:
+    seen: set[str] = set()
+    for code in codes:
+        if code in seen:
+            raise ConfigError(f"{path}: {key}: code '{code}' appears twice")
+        seen.add(code)
+
+
+def load_config(folder: Path) -> DistrictConfig:
+    """Load, validate and cross-check every file of a configuration folder."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ConfigError(f"{folder}: configuration folder is missing")
+    parsed = {key: _read(folder, name, schema) for key, (name, schema) in FILES.items()}
+    district: DistrictFile = parsed["district"]
+    depts_file: DepartmentsFile = parsed["departments"]
+    cats_file: CategoriesFile = parsed["categories"]
+
+    dpath, tpath = folder / "district.yaml", folder / "departments.yaml"
+    _unique(dpath, "towns", [t.code for t in district.towns])
+    _unique(dpath, "villages", [v.code for t in district.towns for v in t.villages])
+    towns = {t.code: t for t in district.towns}
+    villages = {v.code: (v, t) for t in district.towns for v in t.villages}
+    if set(towns) & set(villages):
+        raise ConfigError(f"{dpath}: a town and a village share the code(s) {set(towns) & set(villages)}")
+
+    departments: dict[str, Department] = {d.code: d for d in depts_file.departments}
+    _unique(tpath, "departments", [d.code for d in depts_file.departments])
+    for town in district.towns:
+        for unit in depts_file.town_units:
+            _add_unit(departments, town.code, town.name, town.name_en, unit)
+        for village in town.villages:
+            for unit in depts_file.village_units:
+                _add_unit(departments, village.code, village.name, village.name_en, unit)
+
+    cpath = folder / "categories.yaml"
+    _unique(cpath, "categories", [c.code for c in cats_file.categories])
+    categories = {c.code: c for c in cats_file.categories}
+    flags = {f.code: f for f in cats_file.flags}
+    channels_in = {f.code: f for f in cats_file.channels}
+
+    grading: GradingFile = parsed["grading"]
+    gpath = folder / "grading.yaml"
+    for colour in ("red", "orange", "yellow"):
+        rule: GradeRule = getattr(grading, colour)
+        for flag in rule.flags_any:
+            if flag not in flags:
+                raise ConfigError(f"{gpath}: {colour}.flags_any: unknown flag '{flag}'")
+        for cat in rule.categories_any:
+            if cat not in categories:
+                raise ConfigError(f"{gpath}: {colour}.categories_any: unknown category '{cat}'")
+
+    routing: RoutingFile = parsed["routing"]
+    rpath = folder / "routing.yaml"
+    for i, rule in enumerate(routing.rules):
+        if rule.category != "*" and rule.category not in categories:
+            raise ConfigError(f"{rpath}: rules[{i}].category: unknown category '{rule.category}'")
+        for key, ref in [("lead", rule.lead)] + [(f"co[{j}]", r) for j, r in enumerate(rule.co)]:
+            problem = _check_ref(ref, departments, depts_file)
+            if problem:
+                raise ConfigError(f"{rpath}: rules[{i}].{key}: {problem}")
+    if not any(r.category == "*" and r.tier == "*" for r in routing.rules):
+        raise ConfigError(f"{rpath}: rules: needs a last catch-all rule with category '*' and tier '*'")
+
+    deadlines: DeadlinesFile = parsed["deadlines"]
+    for cat in deadlines.categories:
+        if cat not in categories:
+            raise ConfigError(f"{folder / 'deadlines.yaml'}: categories.{cat}: unknown category")
+
+    return DistrictConfig(
+        folder=folder,
+        district=district,
+        departments=departments,
+        categories=categories,
+        flags=flags,
+        channels_in=channels_in,
+        grading=grading,
+        routing=routing,
+        deadlines=deadlines,
+        channels=parsed["channels"],
+        towns=towns,
+        villages=villages,
+    )
+
+
+def _add_unit(
+    departments: dict[str, Department], area: str, name: str, name_en: str, unit: UnitTemplate
+) -> None:
+    code = f"{area}.{unit.suffix}"
+    # Unit codes carry a dot on purpose (T01.judicial_office), which the file pattern forbids.
+    departments[code] = Department.model_construct(
+        code=code,
+        name=unit.name.replace("{area}", name),
+        name_en=unit.name_en.replace("{area}", name_en or area),
+        group="plus_n",
+    )
+
+
+def _check_ref(
+    ref: str, departments: dict[str, Department], depts: DepartmentsFile
+) -> str | None:
+    """Say what is wrong with a routing department reference, or None."""
+    if ref.startswith("@town."):
+        suffix = ref.removeprefix("@town.")
+        if suffix not in {u.suffix for u in depts.town_units}:
+            return f"'{ref}': no town unit '{suffix}' in departments.yaml town_units"
+        return None
+    if ref.startswith("@village."):
+        suffix = ref.removeprefix("@village.")
+        if suffix not in {u.suffix for u in depts.village_units}:
+            return f"'{ref}': no village unit '{suffix}' in departments.yaml village_units"
+        return None
+    if ref not in departments:
+        return f"unknown department '{ref}'"
+    return None

@@ -1,0 +1,149 @@
+"""The matter and assignment status machines: every allowed move in one table each.
+
+A transition that is not in the table is refused with an error naming the matter, its status and
+the action, so a clerk reading it knows what happened and what is possible.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """Where a matter stands."""
+
+    received = "received"
+    referred = "referred"
+    in_progress = "in_progress"
+    returned = "returned"
+    resolved = "resolved"
+    closed = "closed"
+
+
+class Action(StrEnum):
+    """What can happen to a matter or one of its assignments."""
+
+    refer = "refer"
+    acknowledge = "acknowledge"
+    progress = "progress"
+    return_ = "return"
+    report = "report"
+    resolve = "resolve"
+    satisfied = "satisfied"
+    unsatisfied = "unsatisfied"
+    no_feedback = "no_feedback"
+
+
+class Role(StrEnum):
+    """A department's part in a matter: one lead (主办), any co-handlers (协办)."""
+
+    lead = "lead"
+    co = "co"
+
+
+class AssignmentStatus(StrEnum):
+    """Where one department's part stands."""
+
+    referred = "referred"  # summoned, not yet acknowledged
+    acknowledged = "acknowledged"  # reported for duty, handling
+    reported = "reported"  # co-handler filed its part
+    resolved = "resolved"  # lead resolved the matter
+    returned = "returned"  # sent back as not its business
+    withdrawn = "withdrawn"  # the center re-routed it elsewhere
+
+
+# Display names by kind, as (Chinese, English); a value such as "referred" means different things
+# for a matter (已分流) and for one department's part (待签收).
+LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "status": {
+        Status.received: ("已受理", "received"),
+        Status.referred: ("已分流", "referred"),
+        Status.in_progress: ("办理中", "in progress"),
+        Status.returned: ("已退回", "returned"),
+        Status.resolved: ("已办结", "resolved"),
+        Status.closed: ("已结案", "closed"),
+    },
+    "assignment": {
+        AssignmentStatus.referred: ("待签收", "awaiting acknowledgement"),
+        AssignmentStatus.acknowledged: ("已签收", "acknowledged"),
+        AssignmentStatus.reported: ("已报送", "reported"),
+        AssignmentStatus.resolved: ("已办结", "resolved"),
+        AssignmentStatus.returned: ("已退回", "returned"),
+        AssignmentStatus.withdrawn: ("已撤回", "withdrawn"),
+    },
+    "role": {Role.lead: ("主办", "lead"), Role.co: ("协办", "co-handling")},
+}
+
+# The matter's status machine. `refer` is allowed again while the matter is open so the center
+# can re-route it; `unsatisfied` reopens a resolved matter to its lead (重办).
+MATTER_TRANSITIONS: dict[tuple[Status, Action], Status] = {
+    (Status.received, Action.refer): Status.referred,
+    (Status.returned, Action.refer): Status.referred,
+    (Status.referred, Action.refer): Status.referred,
+    (Status.in_progress, Action.refer): Status.referred,
+    (Status.referred, Action.acknowledge): Status.in_progress,
+    (Status.in_progress, Action.progress): Status.in_progress,
+    (Status.referred, Action.return_): Status.returned,
+    (Status.in_progress, Action.return_): Status.returned,
+    (Status.in_progress, Action.resolve): Status.resolved,
+    (Status.resolved, Action.satisfied): Status.closed,
+    (Status.resolved, Action.unsatisfied): Status.in_progress,
+    (Status.resolved, Action.no_feedback): Status.closed,
+}
+
+# One department's part. A lead that resolved goes back to handling when the citizen reopens.
+ASSIGNMENT_TRANSITIONS: dict[tuple[AssignmentStatus, Action], AssignmentStatus] = {
+    (AssignmentStatus.referred, Action.acknowledge): AssignmentStatus.acknowledged,
+    (AssignmentStatus.acknowledged, Action.progress): AssignmentStatus.acknowledged,
+    (AssignmentStatus.referred, Action.return_): AssignmentStatus.returned,
+    (AssignmentStatus.acknowledged, Action.return_): AssignmentStatus.returned,
+    (AssignmentStatus.acknowledged, Action.report): AssignmentStatus.reported,
+    (AssignmentStatus.reported, Action.progress): AssignmentStatus.reported,
+    (AssignmentStatus.acknowledged, Action.resolve): AssignmentStatus.resolved,
+    (AssignmentStatus.resolved, Action.unsatisfied): AssignmentStatus.acknowledged,
+    (AssignmentStatus.referred, Action.refer): AssignmentStatus.withdrawn,
+    (AssignmentStatus.acknowledged, Action.refer): AssignmentStatus.withdrawn,
+    (AssignmentStatus.reported, Action.refer): AssignmentStatus.withdrawn,
+}
+
+ACTIVE_ASSIGNMENT = frozenset(
+    {AssignmentStatus.referred, AssignmentStatus.acknowledged, AssignmentStatus.reported}
+)
+
+
+class TransitionRefused(Exception):
+    """An action that the current status does not allow."""
+
+    def __init__(self, subject: str, status: str, action: str, hint: str = "") -> None:
+        self.subject, self.status, self.action = subject, status, action
+        message = f"{subject}: cannot {action} while {status}"
+        super().__init__(f"{message} ({hint})" if hint else message)
+
+
+def next_status(number: str, status: Status, action: Action) -> Status:
+    """Return the matter's status after `action`, or raise TransitionRefused."""
+    try:
+        return MATTER_TRANSITIONS[(status, action)]
+    except KeyError:
+        allowed = sorted(a.value for (s, a) in MATTER_TRANSITIONS if s == status)
+        hint = f"allowed now: {', '.join(allowed)}" if allowed else "the matter is closed"
+        raise TransitionRefused(number, status.value, action.value, hint) from None
+
+
+def next_assignment_status(
+    subject: str, status: AssignmentStatus, action: Action
+) -> AssignmentStatus:
+    """Return an assignment's status after `action`, or raise TransitionRefused."""
+    try:
+        return ASSIGNMENT_TRANSITIONS[(status, action)]
+    except KeyError:
+        hint = "acknowledge it first" if status == AssignmentStatus.referred else ""
+        raise TransitionRefused(subject, status.value, action.value, hint) from None
+
+
+def label(value: str, kind: str = "status", language: str = "zh") -> str:
+    """Display name of a status, assignment status or role in the user's language."""
+    names = LABELS.get(kind, {}).get(value)
+    if names is None:
+        return value
+    return names[1] if language == "en" else names[0]

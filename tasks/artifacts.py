@@ -1,0 +1,29 @@
+"""Publishing a matter's timeline to the Prefect UI, keyed by the matter so it updates in place."""
+
+from __future__ import annotations
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact
+
+from whistle.app import get_app
+from whistle.db import session
+from whistle.service import get_matter
+from whistle.views import timeline_markdown
+
+
+def artifact_key(number: str) -> str:
+    """Prefect artifact keys allow lowercase letters, digits and dashes only."""
+    return "matter-" + number.lower()
+
+
+@task(name="publish timeline", retries=2, retry_delay_seconds=[1, 5])
+def publish_timeline(number: str) -> str:
+    """Render the timeline from the store (no personal data) and publish it under the matter."""
+    app = get_app()
+    with session(app.engine) as s:
+        matter = get_matter(s, number)
+        markdown = timeline_markdown(s, app, matter)
+        status = matter.status
+    key = artifact_key(number)
+    create_markdown_artifact(markdown, key=key, description=f"{number}: {status}")
+    return key

@@ -1,0 +1,35 @@
+"""Tasks that change a matter: each re-reads the store, so running it twice changes nothing twice."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from prefect import get_run_logger, task
+
+from whistle import service
+from whistle.app import get_app
+from whistle.db import session
+
+
+@task(name="refer by routing rules", retries=2, retry_delay_seconds=[1, 5])
+def refer_by_rules(number: str, now: datetime) -> str | None:
+    """Blow the whistle: refer a received matter to the departments the rules name."""
+    app = get_app()
+    with session(app.engine) as s:
+        matter = service.refer_by_rules(session=s, app=app, number=number, now=now)
+    logger = get_run_logger()
+    if matter is None:
+        logger.info("%s was already referred; nothing to do", number)
+        return None
+    logger.info("%s referred to %s", number, matter.lead_department)
+    return matter.lead_department
+
+
+@task(name="close without feedback", retries=2, retry_delay_seconds=[1, 5])
+def close_without_feedback(number: str, now: datetime) -> bool:
+    """Close a resolved matter whose feedback window has passed; False when it is not due."""
+    app = get_app()
+    with session(app.engine) as s:
+        closed = service.close_without_feedback(session=s, app=app, number=number, now=now)
+    get_run_logger().info("%s %s", number, "closed: no feedback" if closed else "not due")
+    return closed is not None

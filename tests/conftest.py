@@ -1,0 +1,23 @@
+"""Shared pytest fixtures; their logic lives in tests/receivers.py."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.receivers import HttpReceiver, SmtpReceiver
+
+
+@pytest.fixture
+def smtp_receiver() -> Iterator[SmtpReceiver]:
+    """A real SMTP server on a free loopback port, fresh for each test."""
+    with SmtpReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def http_receiver() -> Iterator[HttpReceiver]:
+    """A real HTTP server on a free loopback port, fresh for each test."""
+    with HttpReceiver() as receiver:
+        yield receiver

@@ -1,0 +1,363 @@
+"""The working-day calendar against the published State Council holiday arrangements.
+
+Expected dates come from the notices, not from the code under test:
+- 2026 (国办发明电〔2025〕7号): New Year Jan 1–3 off, Sun Jan 4 worked; Spring Festival
+  Feb 15–23 off, Sat Feb 14 and Sat Feb 28 worked; Mid-Autumn Sep 25–27 off; National Day
+  Oct 1–7 off, Sun Sep 20 and Sat Oct 10 worked.
+- 2025 (国办发明电〔2024〕12号): National Day with Mid-Autumn Oct 1–8 off, Sun Sep 28 and
+  Sat Oct 11 worked.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from models.calendar import CalendarDataWarning, WorkCalendar, load_overrides
+from models.config import ConfigError
+
+SH = ZoneInfo("Asia/Shanghai")
+REPO = Path(__file__).resolve().parents[2]
+
+
+def local(text: str) -> datetime:
+    """A Shanghai wall-clock time, e.g. '2026-11-27 10:00'."""
+    return datetime.fromisoformat(text).replace(tzinfo=SH)
+
+
+def d(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+@pytest.fixture
+def cal() -> WorkCalendar:
+    return WorkCalendar()
+
+
+# --- is_working_day: the published calendar ---------------------------------------------------
+
+PUBLISHED = [
+    # plain week, late 2026 (no holidays)
+    ("2026-11-25", True),  # Wednesday
+    ("2026-11-28", False),  # Saturday
+    ("2026-11-29", False),  # Sunday
+    # 2026 New Year
+    ("2026-01-02", False),  # Friday, holiday
+    ("2026-01-04", True),  # Sunday, make-up working day
+    # 2026 Spring Festival
+    ("2026-02-14", True),  # Saturday, make-up
+    *((f"2026-02-{day}", False) for day in range(15, 24)),  # Feb 15–23 off
+    ("2026-02-24", True),  # Tuesday, back to work
+    ("2026-02-28", True),  # Saturday, make-up
+    # 2026 Mid-Autumn and National Day
+    ("2026-09-20", True),  # Sunday, make-up
+    ("2026-09-25", False),  # Friday, Mid-Autumn
+    *((f"2026-10-0{day}", False) for day in range(1, 8)),  # Oct 1–7 off
+    ("2026-10-08", True),  # Thursday
+    ("2026-10-10", True),  # Saturday, make-up
+    # 2025 National Day
+    ("2025-09-28", True),  # Sunday, make-up
+    *((f"2025-10-0{day}", False) for day in range(1, 9)),  # Oct 1–8 off
+    ("2025-10-09", True),  # Thursday
+    ("2025-10-11", True),  # Saturday, make-up
+]
+
+
+@pytest.mark.parametrize(("day", "working"), PUBLISHED)
+def test_is_working_day_follows_published_calendar(
+    cal: WorkCalendar, day: str, working: bool
+) -> None:
+    assert cal.is_working_day(d(day)) is working
+
+
+# --- add_working_days -------------------------------------------------------------------------
+
+ADD = [
+    # plain weekend
+    ("2026-11-27 10:00", 1, "2026-11-30 10:00"),  # Fri -> Mon
+    ("2026-11-27 10:00", 5, "2026-12-04 10:00"),  # Fri -> next Fri
+    ("2026-11-26 16:30", 2, "2026-11-30 16:30"),  # Thu -> Mon
+    # t's own date never counts, whatever it is
+    ("2026-11-30 09:00", 1, "2026-12-01 09:00"),  # Mon (working) -> Tue
+    ("2026-11-28 10:00", 1, "2026-11-30 10:00"),  # Sat -> Mon
+    ("2026-11-29 23:59", 1, "2026-11-30 23:59"),  # Sun -> Mon
+    ("2026-02-16 10:00", 1, "2026-02-24 10:00"),  # Spring Festival Monday -> first day back
+    ("2026-10-03 10:00", 1, "2026-10-08 10:00"),  # National Day Saturday -> Thu Oct 8
+    ("2026-02-14 10:00", 1, "2026-02-24 10:00"),  # make-up Saturday itself does not count
+    # 2026 Spring Festival: Sat Feb 14 counts, Feb 15–23 skipped, Sat Feb 28 counts
+    ("2026-02-13 10:00", 1, "2026-02-14 10:00"),
+    ("2026-02-13 10:00", 2, "2026-02-24 10:00"),
+    ("2026-02-12 10:00", 3, "2026-02-24 10:00"),
+    ("2026-02-27 10:00", 1, "2026-02-28 10:00"),
+    ("2026-02-26 10:00", 3, "2026-03-02 10:00"),
+    ("2026-02-13 10:00", 7, "2026-03-02 10:00"),  # 14, 24, 25, 26, 27, 28, Mar 2
+    # 2026 New Year across the year boundary: Jan 1–3 off, Sunday Jan 4 worked
+    ("2025-12-31 10:00", 1, "2026-01-04 10:00"),
+    ("2025-12-31 10:00", 2, "2026-01-05 10:00"),
+    # 2026 Mid-Autumn and National Day
+    ("2026-09-19 10:00", 1, "2026-09-20 10:00"),  # Sat -> make-up Sun
+    ("2026-09-24 10:00", 1, "2026-09-28 10:00"),  # Thu -> Mon (Fri 25–Sun 27 off)
+    ("2026-09-30 10:00", 1, "2026-10-08 10:00"),
+    ("2026-09-30 10:00", 3, "2026-10-10 10:00"),  # Oct 8, 9, make-up Sat 10
+    ("2026-10-09 10:00", 1, "2026-10-10 10:00"),
+    # 2025 National Day
+    ("2025-09-27 10:00", 1, "2025-09-28 10:00"),  # Sat -> make-up Sun
+    ("2025-09-30 10:00", 1, "2025-10-09 10:00"),
+    ("2025-10-10 10:00", 1, "2025-10-11 10:00"),
+    ("2025-10-10 10:00", 2, "2025-10-13 10:00"),
+]
+
+
+@pytest.mark.parametrize(("start", "n", "expected"), ADD)
+def test_add_working_days(cal: WorkCalendar, start: str, n: int, expected: str) -> None:
+    result = cal.add_working_days(local(start), n)
+    assert result == local(expected)
+    assert result.tzinfo is UTC
+
+
+@pytest.mark.parametrize(("start", "n", "expected"), ADD)
+def test_working_days_between_inverts_add(
+    cal: WorkCalendar, start: str, n: int, expected: str
+) -> None:
+    assert cal.working_days_between(local(start), local(expected)) == n
+
+
+@pytest.mark.parametrize(
+    ("start_utc", "expected_local"),
+    [
+        # 17:00 UTC Friday is 01:00 Saturday in Shanghai: the local date (Sat) is t's date
+        ("2026-11-27 17:00", "2026-11-30 01:00"),
+        # 15:59 UTC Friday is still Friday 23:59 local
+        ("2026-11-27 15:59", "2026-11-30 23:59"),
+        # 16:00 UTC Feb 13 is 00:00 on make-up Saturday Feb 14, which itself does not count
+        ("2026-02-13 16:00", "2026-02-24 00:00"),
+    ],
+)
+def test_local_date_decides_not_utc_date(
+    cal: WorkCalendar, start_utc: str, expected_local: str
+) -> None:
+    start = datetime.fromisoformat(start_utc).replace(tzinfo=UTC)
+    result = cal.add_working_days(start, 1)
+    assert result == local(expected_local)
+    assert result.utcoffset() == timedelta(0)
+
+
+def test_other_input_zone_gives_same_instant(cal: WorkCalendar) -> None:
+    berlin = datetime(2026, 11, 27, 3, 0, tzinfo=ZoneInfo("Europe/Berlin"))  # Fri 10:00 Shanghai
+    assert cal.add_working_days(berlin, 1) == local("2026-11-30 10:00")
+
+
+def test_configurable_zone() -> None:
+    cal = WorkCalendar(timezone="UTC")
+    assert cal.zone == ZoneInfo("UTC")
+    # 17:00 UTC Friday stays Friday in a UTC calendar
+    start = datetime(2026, 11, 27, 17, 0, tzinfo=UTC)
+    assert cal.add_working_days(start, 1) == datetime(2026, 11, 30, 17, 0, tzinfo=UTC)
+
+
+def test_unknown_zone_refused() -> None:
+    with pytest.raises(ValueError, match="Mars/Olympus"):
+        WorkCalendar(timezone="Mars/Olympus")
+
+
+@pytest.mark.parametrize("n", [0, -1])
+def test_add_needs_at_least_one_day(cal: WorkCalendar, n: int) -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        cal.add_working_days(local("2026-11-27 10:00"), n)
+
+
+def test_naive_datetime_refused(cal: WorkCalendar) -> None:
+    naive = datetime(2026, 11, 27, 10, 0)
+    with pytest.raises(ValueError, match="naive datetime"):
+        cal.add_working_days(naive, 1)
+    with pytest.raises(ValueError, match="naive datetime"):
+        cal.working_days_between(naive, local("2026-12-01 10:00"))
+    with pytest.raises(ValueError, match="naive datetime"):
+        cal.working_days_between(local("2026-11-27 10:00"), naive)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        ("2026-11-27 10:00", "2026-11-27 18:00", 0),  # same date
+        ("2026-11-27 10:00", "2026-11-29 10:00", 0),  # only the weekend
+        ("2026-11-27 10:00", "2026-11-30 09:00", 1),  # Monday counts, whatever the clock
+        ("2026-11-30 10:00", "2026-11-27 10:00", 0),  # end before start
+        ("2026-11-27 10:00", "2026-11-27 10:00", 0),  # end == start
+        ("2026-02-13 10:00", "2026-02-28 10:00", 6),  # 14, 24, 25, 26, 27, 28
+        ("2026-09-30 10:00", "2026-10-31 10:00", 18),  # Oct 8, 9, 10 + 15 weekdays Oct 12–30
+    ],
+)
+def test_working_days_between(cal: WorkCalendar, start: str, end: str, expected: int) -> None:
+    assert cal.working_days_between(local(start), local(end)) == expected
+
+
+# --- district overrides ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("workdays", "days_off", "start", "n", "expected"),
+    [
+        # district day off on a normal Wednesday
+        ([], ["2026-11-25"], "2026-11-24 10:00", 1, "2026-11-26 10:00"),
+        # district workday on a Saturday
+        (["2026-11-28"], [], "2026-11-27 10:00", 1, "2026-11-28 10:00"),
+        # overrides win over the national calendar, both ways
+        ([], ["2026-02-14"], "2026-02-13 10:00", 1, "2026-02-24 10:00"),
+        (["2026-02-16"], [], "2026-02-13 10:00", 2, "2026-02-16 10:00"),
+    ],
+)
+def test_overrides(
+    workdays: list[str], days_off: list[str], start: str, n: int, expected: str
+) -> None:
+    cal = WorkCalendar(workdays=map(d, workdays), days_off=map(d, days_off))
+    assert cal.add_working_days(local(start), n) == local(expected)
+    assert WorkCalendar().add_working_days(local(start), n) != local(expected)
+
+
+def test_override_in_both_lists_refused() -> None:
+    with pytest.raises(ValueError, match="2026-11-25"):
+        WorkCalendar(workdays=[d("2026-11-25")], days_off=[d("2026-11-25")])
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "holidays.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_missing_override_file_is_empty(tmp_path: Path) -> None:
+    assert load_overrides(tmp_path / "nope.yaml") == ([], [])
+
+
+@pytest.mark.parametrize("text", ["", "# only comments\n", "workdays:\ndays_off: []\n"])
+def test_empty_override_file(tmp_path: Path, text: str) -> None:
+    assert load_overrides(write(tmp_path, text)) == ([], [])
+
+
+def test_sample_file_leaves_national_calendar_alone() -> None:
+    path = REPO / "config" / "holidays.yaml"
+    assert path.is_file()
+    assert load_overrides(path) == ([], [])
+
+
+def test_override_file_entry_forms(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "workdays:\n"
+        "  - 2026-11-28\n"
+        "  - '2026-12-05'\n"
+        "days_off:\n"
+        "  - date: 2026-11-25\n"
+        "    reason: 区级节日\n"
+        "  - {date: '2026-12-02'}\n",
+    )
+    workdays, days_off = load_overrides(path)
+    assert workdays == [d("2026-11-28"), d("2026-12-05")]
+    assert days_off == [d("2026-11-25"), d("2026-12-02")]
+    cal = WorkCalendar(workdays=workdays, days_off=days_off)
+    assert cal.is_working_day(d("2026-11-28"))  # Saturday
+    assert not cal.is_working_day(d("2026-11-25"))  # Wednesday
+    assert cal.add_working_days(local("2026-11-24 10:00"), 2) == local("2026-11-27 10:00")
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "problem"),
+    [
+        ("- 2026-11-25\n", "(top level)", "expected a mapping"),
+        ("just text\n", "(top level)", "expected a mapping"),
+        ("days_off: 2026-11-25\n", "days_off", "expected a list"),
+        ("days_off: [2026-11-25, 2026-02-30]\n", "days_off[1]", "2026-02-30"),
+        ("days_off: [2026-11-25, 2026-11-26, tomorrow]\n", "days_off[2]", "not a date"),
+        ("workdays: [20261128]\n", "workdays[0]", "not a date"),
+        ("workdays: ['2026-11-28 09:00']\n", "workdays[0]", "not a date"),
+        ("workdays: [{reason: x}]\n", "workdays[0].date", "missing"),
+        ("workdays: [{date: 2026-13-01}]\n", "workdays[0].date", "not a date"),
+        ("workdays: [{date: 2026-11-28, why: x}]\n", "workdays[0].why", "unknown key"),
+        ("holidays: [2026-11-25]\n", "holidays", "unknown key"),
+        (
+            "workdays: [2026-11-28]\ndays_off: [2026-11-25, 2026-11-28]\n",
+            "days_off[1]",
+            "also in workdays[0]",
+        ),
+        ("days_off: [2026-11-25, 2026-11-25]\n", "days_off[1]", "appears twice"),
+        ("days_off: [2026-11-25\n", "(top level)", "not valid YAML"),
+    ],
+)
+def test_override_file_errors(tmp_path: Path, text: str, key: str, problem: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_overrides(path)
+    message = str(info.value)
+    assert message.startswith(str(path))
+    if key != "(top level)":
+        assert f": {key}:" in message
+    assert problem in message
+
+
+# --- beyond the official data ------------------------------------------------------------------
+
+
+def calendar_warnings(caught: list[warnings.WarningMessage]) -> list[str]:
+    return [str(w.message) for w in caught if issubclass(w.category, CalendarDataWarning)]
+
+
+def test_year_without_data_falls_back_to_weekends(caplog: pytest.LogCaptureFixture) -> None:
+    cal = WorkCalendar()
+    with pytest.warns(CalendarDataWarning, match="2099"):
+        # Friday Jan 2 -> Monday Jan 5: only the weekend is skipped
+        assert cal.add_working_days(local("2099-01-02 10:00"), 1) == local("2099-01-05 10:00")
+    assert any(
+        r.name == "whistle.calendar" and r.levelno == logging.WARNING and "2099" in r.message
+        for r in caplog.records
+    )
+    # weekdays are working days (even Jan 1, which is a holiday in reality), weekends are not
+    assert [cal.is_working_day(d(f"2099-01-0{day}")) for day in range(1, 8)] == [
+        True,  # Thu Jan 1
+        True,  # Fri
+        False,  # Sat
+        False,  # Sun
+        True,
+        True,
+        True,
+    ]
+
+
+def test_fallback_warns_once_per_year_per_instance() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cal = WorkCalendar()
+        for week in range(10):
+            cal.add_working_days(local("2099-03-02 10:00") + timedelta(weeks=week), 3)
+        assert len(calendar_warnings(caught)) == 1
+        # Tue Dec 30 2098 -> Wed 31 -> Thu Jan 1 2099: 2098 is new for this instance, 2099 is not
+        assert cal.add_working_days(local("2098-12-30 10:00"), 2) == local("2099-01-01 10:00")
+        assert len(calendar_warnings(caught)) == 2
+        # a year before the data starts is handled the same way
+        assert cal.is_working_day(d("2003-06-06"))  # a Friday
+        assert not cal.is_working_day(d("2003-06-07"))  # a Saturday
+        assert len(calendar_warnings(caught)) == 3
+        # known years never warn
+        cal.add_working_days(local("2026-02-13 10:00"), 7)
+        assert len(calendar_warnings(caught)) == 3
+        # another instance warns again, once
+        other = WorkCalendar()
+        other.add_working_days(local("2099-03-02 10:00"), 20)
+        other.working_days_between(local("2099-03-02 10:00"), local("2099-06-02 10:00"))
+        found = calendar_warnings(caught)
+    assert len(found) == 4
+    assert [sum(str(year) in m for m in found) for year in (2098, 2099, 2003)] == [1, 2, 1]
+
+
+def test_override_in_unknown_year_needs_no_data() -> None:
+    cal = WorkCalendar(workdays=[d("2099-01-03")], days_off=[d("2099-01-05")])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert cal.is_working_day(d("2099-01-03"))  # Saturday, declared by the district
+        assert not cal.is_working_day(d("2099-01-05"))  # Monday, declared off
+    assert calendar_warnings(caught) == []

@@ -1,0 +1,117 @@
+"""Delivering the outbox: claim a notice, send it, record the result; never send one twice.
+
+A notice is claimed by a conditional update (pending → sending) that only one worker can win,
+then sent, then marked sent (with a `notified` timeline event) or failed with its error and a
+next attempt time. A claim left behind by a crash is taken back after CLAIM_EXPIRY.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from models.tables import Citizen, Event, Matter, Notice
+from notifications.send import ChannelConfigError, send
+from whistle.app import App
+from whistle.channels import NoChannel, urls_for
+from whistle.db import session as open_session
+
+CLAIM_EXPIRY = timedelta(minutes=10)
+RETRY_DELAYS = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    notice_id: int
+    kind: str
+    recipient: str
+    sent: bool
+    error: str | None
+
+
+def due_notices(session: Session, *, now: datetime, matter_id: int | None, limit: int) -> list[int]:
+    """Ids of notices ready to send: pending, failed and due again, or claimed and abandoned."""
+    ready = sa.or_(
+        Notice.status == "pending",
+        sa.and_(Notice.status == "failed", col(Notice.next_attempt_at) <= now),
+        sa.and_(Notice.status == "sending", col(Notice.claimed_at) <= now - CLAIM_EXPIRY),
+    )
+    query = select(Notice.id).where(ready).order_by(col(Notice.id)).limit(limit)
+    if matter_id is not None:
+        query = query.where(Notice.matter_id == matter_id)
+    return [i for i in session.exec(query).all() if i is not None]
+
+
+def _claim(session: Session, notice_id: int, now: datetime) -> bool:
+    result = session.execute(
+        sa.update(Notice)
+        .where(
+            col(Notice.id) == notice_id,
+            sa.or_(
+                Notice.status == "pending",
+                sa.and_(Notice.status == "failed", col(Notice.next_attempt_at) <= now),
+                sa.and_(Notice.status == "sending", col(Notice.claimed_at) <= now - CLAIM_EXPIRY),
+            ),
+        )
+        .values(status="sending", claimed_at=now)
+    )
+    session.commit()
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def deliver_one(app: App, notice_id: int, now: datetime) -> Outcome | None:
+    """Send one notice if this caller wins its claim; None when someone else has it."""
+    with open_session(app.engine) as session:
+        if not _claim(session, notice_id, now):
+            return None
+        notice = session.get(Notice, notice_id)
+        assert notice is not None
+        phone = None
+        if notice.recipient == "citizen":
+            matter = session.get(Matter, notice.matter_id)
+            citizen = session.get(Citizen, matter.citizen_id) if matter else None
+            phone = citizen.phone if citizen else None
+        try:
+            urls = urls_for(app.config, notice.recipient, phone=phone)
+            result = send(urls, subject=notice.subject, body=notice.body)
+            ok, error = result.ok, result.error
+        except (NoChannel, ChannelConfigError) as exc:
+            ok, error = False, str(exc)
+        notice.attempts += 1
+        if ok:
+            notice.status, notice.sent_at, notice.last_error = "sent", now, None
+            session.add(
+                Event(
+                    matter_id=notice.matter_id,
+                    at=now,
+                    action="notified",
+                    actor="system",
+                    department=None if notice.recipient == "citizen" else notice.recipient,
+                    data={"kind": notice.kind, "recipient": notice.recipient, "notice": notice.id},
+                )
+            )
+        else:
+            delay = RETRY_DELAYS[min(notice.attempts - 1, len(RETRY_DELAYS) - 1)]
+            notice.status, notice.last_error = "failed", (error or "delivery failed")[:500]
+            notice.next_attempt_at = now + delay
+        session.add(notice)
+        session.commit()
+        return Outcome(notice_id, notice.kind, notice.recipient, ok, error)
+
+
+def deliver_pending(
+    app: App, *, now: datetime, matter_id: int | None = None, limit: int = 500
+) -> list[Outcome]:
+    """Deliver every notice that is ready (of one matter, or all); return what happened."""
+    with open_session(app.engine) as session:
+        ids = due_notices(session, now=now, matter_id=matter_id, limit=limit)
+    outcomes = [deliver_one(app, notice_id, now) for notice_id in ids]
+    return [o for o in outcomes if o is not None]

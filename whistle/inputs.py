@@ -1,0 +1,134 @@
+"""Input models at the edge: every interface validates here before the store is touched."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from whistle.errors import Refused
+
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+MAX_DESCRIPTION = 20_000
+M = TypeVar("M", bound=BaseModel)
+
+
+class Outcome(StrEnum):
+    mediated = "mediated"
+    handled = "handled"
+    explained = "explained"
+    litigation = "litigation"
+    unresolvable = "unresolvable"
+
+
+OUTCOME_LABELS: dict[str, tuple[str, str]] = {
+    Outcome.mediated: ("调解成功", "mediated"),
+    Outcome.handled: ("依职能办结", "handled within remit"),
+    Outcome.explained: ("解释说明", "explained"),
+    Outcome.litigation: ("引导诉讼/仲裁", "guided to litigation or arbitration"),
+    Outcome.unresolvable: ("无法解决", "cannot be resolved"),
+}
+
+
+def outcome_label(outcome: str, language: str = "zh") -> str:
+    names = OUTCOME_LABELS.get(outcome, (outcome, outcome))
+    return names[1] if language == "en" else names[0]
+
+
+def id_number_valid(value: str) -> bool:
+    """Check a mainland resident ID number's form and its ISO 7064 check character."""
+    if not ID_NUMBER.match(value):
+        return False
+    total = sum(int(d) * w for d, w in zip(value[:17], _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11] == value[17]
+
+
+def _text(value: str, what: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError(f"{what} is empty")
+    if _CONTROL.search(value):
+        raise ValueError(f"{what} contains control characters")
+    return value
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class IntakeRequest(_Input):
+    """What a clerk registers; codes are checked against the district configuration later."""
+
+    category: str
+    title: Annotated[str, Field(max_length=200)]
+    description: Annotated[str, Field(max_length=MAX_DESCRIPTION)]
+    area: str
+    name: Annotated[str, Field(max_length=100)]
+    phone: str
+    id_number: str | None = None
+    people: Annotated[int, Field(ge=1, le=1_000_000)] = 1
+    flags: list[str] = []
+    amount: Annotated[int, Field(ge=0, le=10_000_000_000)] = 0
+    visits: Annotated[int, Field(ge=0, le=10_000)] = 0
+    channel: str = "walk_in"
+
+    @field_validator("title", "description", "name", "category", "area", "channel")
+    @classmethod
+    def _not_empty(cls, value: str) -> str:
+        return _text(value, "it")
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        value = value.replace(" ", "")
+        if not (MOBILE.match(value) or LANDLINE.match(value)):
+            raise ValueError(
+                f"'{value[:20]}' is not a mainland phone number "
+                "(a mobile 1xxxxxxxxxx of 11 digits, or a landline such as 0472-1234567)"
+            )
+        return value
+
+    @field_validator("id_number")
+    @classmethod
+    def _id(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        value = value.upper()
+        if not id_number_valid(value):
+            raise ValueError("not a valid 18-character resident ID number (check the last character)")
+        return value
+
+
+class Note(_Input):
+    """Free text a department or the center writes (progress, report, resolution note)."""
+
+    text: Annotated[str, Field(max_length=MAX_DESCRIPTION)]
+
+    @field_validator("text")
+    @classmethod
+    def _not_empty(cls, value: str) -> str:
+        return _text(value, "it")
+
+
+def validated(model: type[M], **values: object) -> M:
+    """Build an input model or raise Refused naming the field and what is wrong with it."""
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = ".".join(str(p) for p in error["loc"]) or "input"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            message = message.replace("String should have at most", "must have at most")
+            message = message.replace("Input should be", "must be")
+            message = "it is required" if error["type"] == "missing" else message
+            problems.append(f"{field}: {message}")
+        raise Refused("; ".join(problems)) from None

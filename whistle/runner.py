@@ -1,0 +1,65 @@
+"""Starting a matter's stage flow in this process, named and tagged for the supervisor.
+
+The flow heartbeat exists to spot crashed long runs; a stage flow lasts a fraction of a second,
+and with the heartbeat on every synchronous run waits ~1 s for its thread on exit. So it is off
+for stage runs (only `temporary_settings` can unset it; the environment variable cannot).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import prefect
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+from flows import stages
+from whistle.app import App
+from whistle.db import session
+from whistle.errors import Refused
+from whistle.service import get_matter, proposed_route
+from whistle.views import run_label, run_tags
+
+log = logging.getLogger("whistle.runner")
+
+STAGES: dict[str, tuple[Any, str, str]] = {
+    "intake": (stages.intake, "受理分流", "intake"),
+    "referral": (stages.referral, "转办", "referral"),
+    "handling": (stages.handling, "办理", "handling"),
+    "resolution": (stages.resolution, "办结", "resolution"),
+    "feedback": (stages.feedback, "回访", "feedback"),
+    "closing": (stages.closing, "结案", "closing"),
+}
+
+
+@dataclass(frozen=True)
+class StageRun:
+    stage: str
+    ok: bool
+    result: dict[str, int] | None = None
+    error: str | None = None
+
+
+def run_stage(app: App, stage: str, number: str, now: datetime) -> StageRun:
+    """Run one stage flow for a matter; a failure is reported, never raised: the store has
+    the action already, and the sweep finishes what a failed stage left (notices, referral)."""
+    flow_obj, label_zh, label_en = STAGES[stage]
+    with session(app.engine) as s:
+        matter = get_matter(s, number)
+        lead = matter.lead_department
+        if stage == "intake" and lead is None:
+            try:
+                lead = proposed_route(app, matter)[0]
+            except Refused:
+                lead = None
+        name = run_label(app, matter, label_zh if app.language == "zh" else label_en)
+        tags = run_tags(matter, stage, lead)
+    try:
+        with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}), prefect.tags(*tags):
+            result = flow_obj.with_options(flow_run_name=name)(number=number, now=now)
+        return StageRun(stage, True, result)
+    except Exception as exc:  # noqa: BLE001 - reported to the caller; the sweep retries
+        log.warning("stage %s of %s did not finish: %s", stage, number, type(exc).__name__)
+        return StageRun(stage, False, error=f"{type(exc).__name__}: {exc}")

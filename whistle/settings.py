@@ -1,0 +1,40 @@
+"""Process settings: where the store and the district configuration live, and the clock rule."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_CONFIG = Path(__file__).resolve().parent.parent / "config"
+
+
+class Settings(BaseSettings):
+    """Environment-driven settings; every name is read as WHISTLE_<NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="WHISTLE_", extra="ignore")
+
+    home: Path = Field(default=Path(".whistle"), description="Data folder for the default store.")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL of the store.")
+    config: Path = Field(default=PROJECT_CONFIG, description="District configuration folder.")
+    allow_clock_override: bool = Field(
+        default=False, description="Accept --at / now overrides (simulations and tests only)."
+    )
+    language: str = Field(default="zh", pattern="^(zh|en)$", description="Default display language.")
+    link_base: str = Field(
+        default="http://127.0.0.1:8000", description="Where notice links point (the API's base URL)."
+    )
+
+    def store_url(self) -> str:
+        """Return the store URL, defaulting to a SQLite file in the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'whistle.db').resolve()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process settings (cached; tests clear the cache when they change the env)."""
+    return Settings()
