@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -60,6 +62,15 @@ class DistrictFile(_Strict):
     timezone: str = "Asia/Shanghai"
     towns: list[Town] = Field(min_length=1)
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone '{value}' (e.g. Asia/Shanghai)") from None
+        return value
+
 
 # --- departments.yaml ------------------------------------------------------------------------
 
@@ -68,7 +79,7 @@ class Department(_Strict):
     code: Annotated[str, Field(pattern=CODE)]
     name: str
     name_en: str = ""
-    group: Literal["standing", "plus_n", "center"] = "plus_n"
+    group: Literal["standing", "plus_n", "center", "unit"] = "plus_n"
 
 
 class UnitTemplate(_Strict):
@@ -272,7 +283,7 @@ class DistrictConfig(BaseModel):
         return cat.name_en or cat.name if language == "en" else cat.name
 
 
-FILES = {
+FILES: dict[str, tuple[str, type[BaseModel]]] = {
     "district": ("district.yaml", DistrictFile),
     "departments": ("departments.yaml", DepartmentsFile),
     "categories": ("categories.yaml", CategoriesFile),
@@ -285,8 +296,15 @@ FILES = {
 _ENV_REF = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
 
 
-def _expand_env(text: str, filename: str) -> str:
-    """Replace ${NAME} with the environment variable, so secrets stay out of the repository."""
+def _expand_env(value: Any, filename: str) -> Any:
+    """Replace ${NAME} in string values (not comments) with the environment variable, so secrets
+    stay out of the repository; an unset variable is an error naming it."""
+    if isinstance(value, dict):
+        return {k: _expand_env(v, filename) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand_env(v, filename) for v in value]
+    if not isinstance(value, str):
+        return value
 
     def sub(match: re.Match[str]) -> str:
         name = match.group(1)
@@ -294,7 +312,7 @@ def _expand_env(text: str, filename: str) -> str:
             raise ConfigError(f"{filename}: environment variable {name} is not set")
         return os.environ[name]
 
-    return _ENV_REF.sub(sub, text)
+    return _ENV_REF.sub(sub, value)
 
 
 def _loc(loc: Iterable[Any]) -> str:
@@ -312,16 +330,20 @@ def _read(folder: Path, filename: str, schema: type[BaseModel]) -> Any:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
-    if filename == "channels.yaml" and raw is not None:
-        raw = yaml.safe_load(_expand_env(path.read_text(encoding="utf-8"), str(path)))
+    if filename == "channels.yaml":
+        raw = _expand_env(raw, str(path))
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of keys at the top level")
     try:
         return schema.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
-        extra = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
-        raise ConfigError(f"{path}: {_loc(first['loc'])}: {first['msg']}{extra}") from exc
+        more = exc.error_count() - 1
+        extra = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        given = first.get("input")
+        shown = f" (given: {given!r})" if isinstance(given, str | int | float) else ""
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{path}: {_loc(first['loc'])}: {message}{shown}{extra}") from exc
 
 
 def _unique(path: Path, key: str, codes: Iterable[str]) -> None:
@@ -348,10 +370,14 @@ def load_config(folder: Path) -> DistrictConfig:
     towns = {t.code: t for t in district.towns}
     villages = {v.code: (v, t) for t in district.towns for v in t.villages}
     if set(towns) & set(villages):
-        raise ConfigError(f"{dpath}: a town and a village share the code(s) {set(towns) & set(villages)}")
+        raise ConfigError(
+            f"{dpath}: a town and a village share the code(s) {set(towns) & set(villages)}"
+        )
 
     departments: dict[str, Department] = {d.code: d for d in depts_file.departments}
     _unique(tpath, "departments", [d.code for d in depts_file.departments])
+    _unique(tpath, "town_units", [u.suffix for u in depts_file.town_units])
+    _unique(tpath, "village_units", [u.suffix for u in depts_file.village_units])
     for town in district.towns:
         for unit in depts_file.town_units:
             _add_unit(departments, town.code, town.name, town.name_en, unit)
@@ -368,11 +394,11 @@ def load_config(folder: Path) -> DistrictConfig:
     grading: GradingFile = parsed["grading"]
     gpath = folder / "grading.yaml"
     for colour in ("red", "orange", "yellow"):
-        rule: GradeRule = getattr(grading, colour)
-        for flag in rule.flags_any:
+        grade_rule: GradeRule = getattr(grading, colour)
+        for flag in grade_rule.flags_any:
             if flag not in flags:
                 raise ConfigError(f"{gpath}: {colour}.flags_any: unknown flag '{flag}'")
-        for cat in rule.categories_any:
+        for cat in grade_rule.categories_any:
             if cat not in categories:
                 raise ConfigError(f"{gpath}: {colour}.categories_any: unknown category '{cat}'")
 
@@ -385,13 +411,27 @@ def load_config(folder: Path) -> DistrictConfig:
             problem = _check_ref(ref, departments, depts_file)
             if problem:
                 raise ConfigError(f"{rpath}: rules[{i}].{key}: {problem}")
-    if not any(r.category == "*" and r.tier == "*" for r in routing.rules):
-        raise ConfigError(f"{rpath}: rules: needs a last catch-all rule with category '*' and tier '*'")
+    catch_all = [i for i, r in enumerate(routing.rules) if r.category == "*" and r.tier == "*"]
+    if not catch_all or catch_all[0] != len(routing.rules) - 1:
+        where = f"rules[{catch_all[0]}]" if catch_all else "rules"
+        raise ConfigError(
+            f"{rpath}: {where}: the catch-all rule (category '*', tier '*') must be the last rule; "
+            "rules after it would never apply"
+        )
 
     deadlines: DeadlinesFile = parsed["deadlines"]
     for cat in deadlines.categories:
         if cat not in categories:
             raise ConfigError(f"{folder / 'deadlines.yaml'}: categories.{cat}: unknown category")
+
+    channels: ChannelsFile = parsed["channels"]
+    for i, channel in enumerate(channels.channels):
+        for j, pattern in enumerate(channel.to):
+            if pattern != "center" and not any(fnmatchcase(c, pattern) for c in departments):
+                raise ConfigError(
+                    f"{folder / 'channels.yaml'}: channels[{i}].to[{j}]: '{pattern}' matches "
+                    "no department"
+                )
 
     return DistrictConfig(
         folder=folder,
@@ -418,13 +458,11 @@ def _add_unit(
         code=code,
         name=unit.name.replace("{area}", name),
         name_en=unit.name_en.replace("{area}", name_en or area),
-        group="plus_n",
+        group="unit",
     )
 
 
-def _check_ref(
-    ref: str, departments: dict[str, Department], depts: DepartmentsFile
-) -> str | None:
+def _check_ref(ref: str, departments: dict[str, Department], depts: DepartmentsFile) -> str | None:
     """Say what is wrong with a routing department reference, or None."""
     if ref.startswith("@town."):
         suffix = ref.removeprefix("@town.")

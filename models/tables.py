@@ -143,6 +143,8 @@ class Notice(SQLModel, table=True):
     body: str = Field(sa_column=Column(sa.Text, nullable=False))
     status: str = Field(max_length=10, index=True, default="pending")
     attempts: int = 0
+    # Channel indexes already delivered, so a retry after a partial failure skips them.
+    delivered: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime = _ts()
     next_attempt_at: datetime | None = _ts(nullable=True, index=True)

@@ -67,6 +67,27 @@ def _claim(session: Session, notice_id: int, now: datetime) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def _send_each(notice: Notice, urls: list[str]) -> tuple[bool, str | None]:
+    """Send to every channel not yet reached; remember each success on the notice."""
+    errors = []
+    done = list(notice.delivered)
+    for index, url in enumerate(urls):
+        if index in done:
+            continue
+        try:
+            result = send([url], subject=notice.subject, body=notice.body)
+        except ChannelConfigError:
+            result_ok, result_error = False, f"channel {index + 1} is not a valid notice URL"
+        else:
+            result_ok, result_error = result.ok, result.error
+        if result_ok:
+            done.append(index)
+        else:
+            errors.append(f"channel {index + 1}: {result_error}")
+    notice.delivered = done
+    return not errors, "; ".join(errors) or None
+
+
 def deliver_one(app: App, notice_id: int, now: datetime) -> Outcome | None:
     """Send one notice if this caller wins its claim; None when someone else has it."""
     with open_session(app.engine) as session:
@@ -81,9 +102,8 @@ def deliver_one(app: App, notice_id: int, now: datetime) -> Outcome | None:
             phone = citizen.phone if citizen else None
         try:
             urls = urls_for(app.config, notice.recipient, phone=phone)
-            result = send(urls, subject=notice.subject, body=notice.body)
-            ok, error = result.ok, result.error
-        except (NoChannel, ChannelConfigError) as exc:
+            ok, error = _send_each(notice, urls)
+        except NoChannel as exc:
             ok, error = False, str(exc)
         notice.attempts += 1
         if ok:

@@ -715,12 +715,6 @@ def test_environment_variable_is_filled_in(folder: Path, monkeypatch: pytest.Mon
     assert channels[-1].to == ["center"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(ConfigError, yaml.YAMLError),
-    reason="config.py expands ${NAME} in the raw text, so a secret with a quote breaks the YAML: "
-    "a bare yaml error escapes (not a ConfigError) and it quotes the secret",
-)
 def test_secret_with_yaml_special_characters_is_kept_verbatim(
     folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -729,11 +723,6 @@ def test_secret_with_yaml_special_characters_is_kept_verbatim(
     assert load_config(folder).channels.channels[-1].url == 'mailtos://u:p"a\\ss: #1@mail.test'
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ConfigError,
-    reason="config.py expands ${NAME} in the raw text, comments included",
-)
 def test_reference_in_a_comment_is_ignored(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("WHISTLE_TEST_UNSET_SECRET", raising=False)
     path = folder / "channels.yaml"
