@@ -118,6 +118,16 @@ class Note(_Input):
         return _text(value, "it")
 
 
+def note(value: str | None, field: str) -> str:
+    """Check one free-text field (note, reason, comment) and name it in the refusal."""
+    try:
+        return Note.model_validate({"text": value or ""}).text
+    except ValidationError as exc:
+        message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+        message = message.replace("String should have at most", "must have at most")
+        raise Refused(f"{field}: {message}") from None
+
+
 def validated(model: type[M], **values: object) -> M:
     """Build an input model or raise Refused naming the field and what is wrong with it."""
     try:

@@ -31,7 +31,8 @@ from models.tables import Assignment, Citizen, DaySequence, Event, Matter
 from notifications.kinds import NoticeKind
 from whistle.app import App
 from whistle.errors import NotFound, Refused
-from whistle.inputs import IntakeRequest, Note, Outcome, validated
+from whistle import inputs
+from whistle.inputs import IntakeRequest, Outcome, note
 from whistle.outbox import enqueue
 
 CENTER = "center"
@@ -385,7 +386,7 @@ def progress(
     *, session: Session, app: App, number: str, department: str, note: str, now: datetime
 ) -> Matter:
     """A department reports how handling goes (进展); the matter's status does not change."""
-    text = validated(Note, text=note).text
+    text = inputs.note(note, "note")
     matter = get_matter(session, number, lock=True)
     if matter.status not in (Status.referred, Status.in_progress):
         next_status(matter.number, Status(matter.status), Action.progress)  # raises with a hint
@@ -404,7 +405,7 @@ def return_matter(
     *, session: Session, app: App, number: str, department: str, reason: str, now: datetime
 ) -> Matter:
     """A department sends its part back as not its business (退回); the center is told."""
-    text = validated(Note, text=reason).text
+    text = note(reason, "reason")
     matter = get_matter(session, number, lock=True)
     assignment = _assignment_step(session, matter, department, Action.return_)
     assignment.finished_at = now
@@ -427,7 +428,7 @@ def report(
     *, session: Session, app: App, number: str, department: str, note: str, now: datetime
 ) -> Matter:
     """A co-handler files its part (报送) for the lead to build on."""
-    text = validated(Note, text=note).text
+    text = inputs.note(note, "note")
     matter = get_matter(session, number, lock=True)
     assignment = _live_assignment(session, matter, department)
     if assignment.role != Role.co:
@@ -461,12 +462,13 @@ def resolve(
     except ValueError:
         known = ", ".join(o.value for o in Outcome)
         raise Refused(f"outcome: unknown outcome '{outcome}' (known: {known})") from None
-    text = validated(Note, text=note).text
+    text = inputs.note(note, "note")
     matter = get_matter(session, number, lock=True)
     assignment = _live_assignment(session, matter, department)
     if assignment.role != Role.lead:
         raise Refused(f"{matter.number}: only the lead department ({matter.lead_department}) "
                       "resolves; a co-handler reports its part")
+    new_status = next_status(matter.number, Status(matter.status), Action.resolve)
     pending = [
         a.department
         for a in assignments_of(session, matter)
@@ -474,7 +476,7 @@ def resolve(
     ]
     if pending:
         raise Refused(f"{matter.number}: co-handler(s) {', '.join(pending)} have not reported yet")
-    matter.status = next_status(matter.number, Status(matter.status), Action.resolve)
+    matter.status = new_status
     _assignment_step(session, matter, department, Action.resolve)
     assignment.finished_at = now
     matter.outcome = result.value
@@ -503,7 +505,7 @@ def feedback(
     *, session: Session, app: App, number: str, satisfied: bool, comment: str | None, now: datetime
 ) -> Matter:
     """The citizen answers: satisfied closes (结案), unsatisfied reopens to the lead (重办)."""
-    comment = validated(Note, text=comment).text if comment and comment.strip() else None
+    comment = inputs.note(comment, "comment") if comment and comment.strip() else None
     matter = get_matter(session, number, lock=True)
     action = Action.satisfied if satisfied else Action.unsatisfied
     matter.status = next_status(matter.number, Status(matter.status), action)
