@@ -13,7 +13,14 @@ from sqlmodel import Session, SQLModel
 import models.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 
+def _sqlite_begin_immediate(connection: Any) -> None:
+    # Take the write lock when a transaction starts, not at its first write: two actions on one
+    # matter then queue instead of both reading the old status and one failing on upgrade.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # let SQLAlchemy's "begin" event issue BEGIN
     # WAL lets readers go on while one writer commits; the busy timeout makes a second writer
     # wait for the lock instead of failing at once.
     cursor = dbapi_connection.cursor()
@@ -33,6 +40,7 @@ def get_engine(url: str) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")

@@ -89,7 +89,11 @@ def _send_each(notice: Notice, urls: list[str]) -> tuple[bool, str | None]:
 
 
 def deliver_one(app: App, notice_id: int, now: datetime) -> Outcome | None:
-    """Send one notice if this caller wins its claim; None when someone else has it."""
+    """Send one notice if this caller wins its claim; None when someone else has it.
+
+    No transaction stays open while a channel is being called, so a slow channel never holds
+    the store (on SQLite, a transaction holds the one write lock).
+    """
     with open_session(app.engine) as session:
         if not _claim(session, notice_id, now):
             return None
@@ -100,31 +104,36 @@ def deliver_one(app: App, notice_id: int, now: datetime) -> Outcome | None:
             matter = session.get(Matter, notice.matter_id)
             citizen = session.get(Citizen, matter.citizen_id) if matter else None
             phone = citizen.phone if citizen else None
-        try:
-            urls = urls_for(app.config, notice.recipient, phone=phone)
-            ok, error = _send_each(notice, urls)
-        except NoChannel as exc:
-            ok, error = False, str(exc)
-        notice.attempts += 1
+        session.commit()
+    try:
+        urls = urls_for(app.config, notice.recipient, phone=phone)
+        ok, error = _send_each(notice, urls)
+    except NoChannel as exc:
+        ok, error = False, str(exc)
+    with open_session(app.engine) as session:
+        stored = session.get(Notice, notice_id)
+        assert stored is not None
+        stored.delivered = notice.delivered
+        stored.attempts += 1
         if ok:
-            notice.status, notice.sent_at, notice.last_error = "sent", now, None
+            stored.status, stored.sent_at, stored.last_error = "sent", now, None
             session.add(
                 Event(
-                    matter_id=notice.matter_id,
+                    matter_id=stored.matter_id,
                     at=now,
                     action="notified",
                     actor="system",
-                    department=None if notice.recipient == "citizen" else notice.recipient,
-                    data={"kind": notice.kind, "recipient": notice.recipient, "notice": notice.id},
+                    department=None if stored.recipient == "citizen" else stored.recipient,
+                    data={"kind": stored.kind, "recipient": stored.recipient, "notice": stored.id},
                 )
             )
         else:
-            delay = RETRY_DELAYS[min(notice.attempts - 1, len(RETRY_DELAYS) - 1)]
-            notice.status, notice.last_error = "failed", (error or "delivery failed")[:500]
-            notice.next_attempt_at = now + delay
-        session.add(notice)
+            delay = RETRY_DELAYS[min(stored.attempts - 1, len(RETRY_DELAYS) - 1)]
+            stored.status, stored.last_error = "failed", (error or "delivery failed")[:500]
+            stored.next_attempt_at = now + delay
+        session.add(stored)
         session.commit()
-        return Outcome(notice_id, notice.kind, notice.recipient, ok, error)
+        return Outcome(notice_id, stored.kind, stored.recipient, ok, error)
 
 
 def deliver_pending(

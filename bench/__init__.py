@@ -1,0 +1,1 @@
+"""Benchmarks for Whistle; run them as modules, e.g. `python -m bench.lifecycle`."""
