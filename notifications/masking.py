@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 def mask_name(name: str) -> str:
     """张三 → 张*, 欧阳娜娜 → 欧***: keep the first character only."""
@@ -17,13 +19,21 @@ def mask_phone(phone: str) -> str:
     return "*" * max(len(digits) - 2, 1) + digits[-2:]
 
 
+def _digits_pattern(number: str) -> re.Pattern[str]:
+    """Match a number however it is written: spaces or dashes between digits, any case of X."""
+    chars = [c for c in number if c.isalnum()]
+    return re.compile(r"[\s-]?".join(re.escape(c) for c in chars), re.IGNORECASE)
+
+
 def redact(text: str, *, name: str, phone: str, id_number: str | None) -> str:
-    """Replace the citizen's own name, phone and ID number wherever free text repeats them."""
-    for secret, masked in (
-        (id_number or "", "[身份证号已隐藏]"),
-        (phone, mask_phone(phone)),
-        (name, mask_name(name)),
-    ):
-        if secret and len(secret) >= 2:
-            text = text.replace(secret, masked)
+    """Replace the citizen's own name, phone and ID number wherever free text repeats them.
+
+    The ID number goes first: it may contain the phone's digits.
+    """
+    if id_number:
+        text = _digits_pattern(id_number).sub("[身份证号已隐藏]", text)
+    if len([c for c in phone if c.isdigit()]) >= 5:
+        text = _digits_pattern(phone).sub(mask_phone(phone), text)
+    if name and len(name.strip()) >= 2:
+        text = text.replace(name.strip(), mask_name(name))
     return text

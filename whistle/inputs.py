@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from enum import StrEnum
 from typing import Annotated, TypeVar
 
@@ -10,9 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from whistle.errors import Refused
 
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
-LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
-ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
+MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+LANDLINE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}$")
+ID_NUMBER = re.compile(r"^[0-9]{17}[0-9X]$")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -88,7 +89,8 @@ class IntakeRequest(_Input):
     @field_validator("phone")
     @classmethod
     def _phone(cls, value: str) -> str:
-        value = value.replace(" ", "")
+        # Full-width digits from a Chinese input method become ASCII before checking.
+        value = unicodedata.normalize("NFKC", value).replace(" ", "")
         if not (MOBILE.match(value) or LANDLINE.match(value)):
             raise ValueError(
                 f"'{value[:20]}' is not a mainland phone number "
@@ -101,7 +103,7 @@ class IntakeRequest(_Input):
     def _id(cls, value: str | None) -> str | None:
         if value is None or value == "":
             return None
-        value = value.upper()
+        value = unicodedata.normalize("NFKC", value).strip().upper()
         if not id_number_valid(value):
             raise ValueError("not a valid 18-character resident ID number (check the last character)")
         return value

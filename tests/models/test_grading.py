@@ -164,7 +164,12 @@ def test_raising_colour_repeatedly_reaches_red_and_stays() -> None:
 
 @pytest.mark.parametrize(
     ("colour", "zh", "en"),
-    [("red", "红", "red"), ("orange", "橙", "orange"), ("yellow", "黄", "yellow"), ("green", "绿", "green")],
+    [
+        ("red", "红", "red"),
+        ("orange", "橙", "orange"),
+        ("yellow", "黄", "yellow"),
+        ("green", "绿", "green"),
+    ],
 )
 def test_colour_labels(colour: str, zh: str, en: str) -> None:
     assert colour_label(colour) == zh

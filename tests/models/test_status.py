@@ -61,7 +61,7 @@ def _pair_id(pair: tuple[Status | AssignmentStatus, Action]) -> str:
     return f"{pair[0].value}-{pair[1].value}"
 
 
-# --- the matter machine ----------------------------------------------------------------------
+# --- the matter machine -----------------------------------------------------------------------
 
 
 def test_matter_table_is_exactly_the_expected_one() -> None:
@@ -148,9 +148,7 @@ def test_every_assignment_pair(pair: tuple[AssignmentStatus, Action]) -> None:
         assert "(" not in message.removeprefix(SUBJECT)
 
 
-@pytest.mark.parametrize(
-    "status", [AssignmentStatus.returned, AssignmentStatus.withdrawn], ids=str
-)
+@pytest.mark.parametrize("status", [AssignmentStatus.returned, AssignmentStatus.withdrawn], ids=str)
 @pytest.mark.parametrize("action", list(Action), ids=lambda a: a.value)
 def test_returned_and_withdrawn_parts_are_final(status: AssignmentStatus, action: Action) -> None:
     with pytest.raises(TransitionRefused):
@@ -158,12 +156,15 @@ def test_returned_and_withdrawn_parts_are_final(status: AssignmentStatus, action
 
 
 def test_active_assignments_are_the_live_ones() -> None:
-    assert frozenset(
-        {AssignmentStatus.referred, AssignmentStatus.acknowledged, AssignmentStatus.reported}
-    ) == ACTIVE_ASSIGNMENT
+    assert (
+        frozenset(
+            {AssignmentStatus.referred, AssignmentStatus.acknowledged, AssignmentStatus.reported}
+        )
+        == ACTIVE_ASSIGNMENT
+    )
 
 
-# --- labels --------------------------------------------------------------------------------------
+# --- labels -----------------------------------------------------------------------------------
 
 LABEL_CASES: list[tuple[str, str, str, str]] = [
     ("status", Status.received, "已受理", "received"),

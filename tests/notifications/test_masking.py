@@ -114,11 +114,6 @@ def test_redact_landline_with_dash() -> None:
     assert result == "座机047****4567"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="redact() only replaces the exact stored form; the same number or ID written "
-    "another way in free text reaches departments unmasked",
-)
 @pytest.mark.parametrize(
     ("text", "phone", "id_number", "secret"),
     [

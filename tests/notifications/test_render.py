@@ -1,0 +1,395 @@
+"""Notice text: every kind in both languages, from the context the outbox really builds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pytest
+
+from models.tables import Assignment, Citizen, Matter
+from notifications.kinds import NoticeKind
+from notifications.render import LANGUAGES, Rendered, render
+from whistle.app import App, build_app
+from whistle.outbox import notice_context
+from whistle.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+NUMBER = "M20261126-0007"
+NAME = "王建国"
+PHONE = "13912345678"
+ID_NUMBER = "11010519491231002X"
+MASKED_NAME = "王**"
+MASKED_PHONE = "139****5678"
+LEAD = "T01V01.mediation"
+CO = "womens_federation"
+LINK_BASE = "https://whistle.example.gov.cn"
+
+# Thursday 2026-11-26 09:00 in Asia/Shanghai; windows of the yellow colour (1wd / 10wd / 8wd).
+RECEIVED = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)
+ACK_DUE = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)  # Friday 09:00 local
+DUE = datetime(2026, 12, 10, 1, 0, tzinfo=UTC)  # ten working days later, 09:00 local
+FEEDBACK_DUE = datetime(2026, 12, 17, 1, 0, tzinfo=UTC)
+
+COLOUR_WORD = {"zh": "黄色", "en": "yellow"}
+CATEGORY = {"zh": "婚姻家庭纠纷", "en": "Marriage and family dispute"}
+WINDOW_WORDS = {"zh": ("个工作日", "顺延"), "en": ("working days",)}
+ACK_DUE_TEXT = {"zh": "2026年11月27日 09:00", "en": "2026-11-27 09:00 (Asia/Shanghai)"}
+
+# kind -> (recipient, role of the assignment passed or None, extras for notice_context)
+SCENARIOS: dict[NoticeKind, tuple[str, str | None, dict[str, Any]]] = {
+    NoticeKind.referral: (LEAD, "lead", {"co": [CO]}),
+    NoticeKind.co_handling: (CO, "co", {"co": [CO]}),
+    NoticeKind.returned: (
+        "center",
+        None,
+        {"department": LEAD, "reason": f"{NAME}（{PHONE}）所述属劳动争议，非本会职责"},
+    ),
+    NoticeKind.resolution: ("center", None, {"department": LEAD}),
+    NoticeKind.feedback_request: ("citizen", None, {"department": LEAD}),
+    NoticeKind.reopened: (
+        LEAD,
+        "lead",
+        {"comment": f"我是{NAME}，调解后对方仍不履行，电话{PHONE}"},
+    ),
+    NoticeKind.closing: (LEAD, None, {"closing": "satisfied", "comment": f"{NAME}表示满意"}),
+}
+DEPARTMENT_KINDS = [k for k in NoticeKind if SCENARIOS[k][0] != "citizen"]
+WINDOW_KINDS = [k for k in NoticeKind if SCENARIOS[k][1] is not None]
+
+
+def test_scenarios_cover_every_kind() -> None:
+    assert set(SCENARIOS) == set(NoticeKind)
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> App:
+    folder = tmp_path_factory.mktemp("store")
+    settings = Settings(
+        config=ROOT / "config",
+        database_url=f"sqlite:///{folder / 'x.db'}",
+        link_base=LINK_BASE,
+        language="zh",
+    )
+    return build_app(settings)
+
+
+def citizen() -> Citizen:
+    return Citizen(id=1, name=NAME, phone=PHONE, id_number=ID_NUMBER, created_at=RECEIVED)
+
+
+def matter() -> Matter:
+    return Matter(
+        id=1,
+        number=NUMBER,
+        citizen_id=1,
+        category="family",
+        title=f"{NAME}（{PHONE}）与配偶家庭纠纷",
+        description=(
+            f"反映人{NAME}（身份证号{ID_NUMBER}，电话{PHONE}）称与配偶因赡养老人问题"
+            "多次争吵，请求村调委会调解。"
+        ),
+        channel="walk_in",
+        area="T01V01",
+        town="T01",
+        village="T01V01",
+        tier="village",
+        colour="yellow",
+        people=2,
+        status="resolved",
+        lead_department=LEAD,
+        outcome="mediated",
+        outcome_note=f"经调解双方达成协议，已电话告知{NAME}（{PHONE}）。",
+        feedback_due=FEEDBACK_DUE,
+        created_at=RECEIVED,
+        updated_at=RECEIVED,
+    )
+
+
+def assignment(role: str) -> Assignment:
+    return Assignment(
+        id=1 if role == "lead" else 2,
+        matter_id=1,
+        department=LEAD if role == "lead" else CO,
+        role=role,
+        status="referred",
+        assigned_at=RECEIVED,
+        ack_due=ACK_DUE,
+        due=DUE,
+    )
+
+
+def context_for(app: App, kind: NoticeKind, language: str) -> dict[str, Any]:
+    recipient, role, extra = SCENARIOS[kind]
+    return notice_context(
+        app,
+        matter(),
+        citizen(),
+        recipient=recipient,
+        language=language,
+        assignment=assignment(role) if role else None,
+        **dict(extra),
+    )
+
+
+def rendered(app: App, kind: NoticeKind, language: str) -> Rendered:
+    return render(kind, context_for(app, kind, language), language=language)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", list(NoticeKind), ids=str)
+def test_every_kind_renders_in_both_languages(app: App, kind: NoticeKind, language: str) -> None:
+    text = rendered(app, kind, language)
+    assert text.subject.strip()
+    assert text.body.strip()
+    assert "\n" not in text.subject
+    assert NUMBER in text.subject
+    assert NUMBER in text.body
+    whole = text.subject + "\n" + text.body
+    # departments see the warning colour; the citizen is not shown the internal grade
+    assert (COLOUR_WORD[language] in whole) == (kind is not NoticeKind.feedback_request)
+    # nothing left unrendered
+    assert "{{" not in whole and "{%" not in whole
+    if kind is not NoticeKind.feedback_request:
+        assert CATEGORY[language] in text.body
+        assert f"{LINK_BASE}/matters/{NUMBER}" in text.body
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", DEPARTMENT_KINDS, ids=str)
+def test_departments_see_the_citizen_masked(app: App, kind: NoticeKind, language: str) -> None:
+    text = rendered(app, kind, language)
+    whole = text.subject + "\n" + text.body
+    assert MASKED_NAME in whole
+    assert MASKED_PHONE in whole
+    for secret in (NAME, PHONE, ID_NUMBER):
+        assert secret not in whole
+
+
+@pytest.mark.parametrize(
+    ("kind", "lines"),
+    [
+        (NoticeKind.referral, ["反映人：王**，联系电话：139****5678", "身份证号[身份证号已隐藏]"]),
+        (NoticeKind.co_handling, ["反映人：王**，联系电话：139****5678"]),
+        (NoticeKind.returned, ["退回理由：王**（139****5678）所述属劳动争议"]),
+        (NoticeKind.resolution, ["办理情况：经调解双方达成协议，已电话告知王**（139****5678）"]),
+        (NoticeKind.reopened, ["反映人意见：我是王**，调解后对方仍不履行，电话139****5678"]),
+        (NoticeKind.closing, ["反映人意见：王**表示满意", "结案原因：反映人满意"]),
+    ],
+    ids=lambda v: str(v) if isinstance(v, NoticeKind) else "",
+)
+def test_free_text_is_redacted_where_it_is_shown(
+    app: App, kind: NoticeKind, lines: list[str]
+) -> None:
+    body = rendered(app, kind, "zh").body
+    for line in lines:
+        assert line in body
+
+
+@pytest.mark.parametrize(
+    ("language", "greeting"), [("zh", f"{NAME}您好："), ("en", f"Dear {NAME},")]
+)
+def test_citizen_is_addressed_by_full_name(app: App, language: str, greeting: str) -> None:
+    text = rendered(app, NoticeKind.feedback_request, language)
+    assert text.body.splitlines()[0] == greeting
+    assert MASKED_NAME not in text.body
+    # their own title, unmasked, and where to answer
+    assert f"{NAME}（{PHONE}）与配偶家庭纠纷" in text.body
+    assert f"{LINK_BASE}/feedback/{NUMBER}" in text.body
+
+
+@pytest.mark.parametrize(
+    ("language", "parts"),
+    [
+        ("zh", ["已由和平社区人民调解委员会办结", "调解成功", "2026年12月17日 09:00前"]),
+        (
+            "en",
+            [
+                "resolved by Heping Community People's Mediation Committee",
+                "Outcome: mediated",
+                "by 2026-12-17 09:00 (Asia/Shanghai)",
+            ],
+        ),
+    ],
+)
+def test_feedback_request_names_department_outcome_and_deadline(
+    app: App, language: str, parts: list[str]
+) -> None:
+    body = rendered(app, NoticeKind.feedback_request, language).body
+    for part in parts:
+        assert part in body
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", WINDOW_KINDS, ids=str)
+def test_working_day_windows_are_spelled_out(app: App, kind: NoticeKind, language: str) -> None:
+    body = rendered(app, kind, language).body
+    for words in WINDOW_WORDS[language]:
+        assert words in body
+    assert ACK_DUE_TEXT[language] in body or kind is NoticeKind.reopened
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "zh",
+            "签收时限：2026年11月27日 09:00前（1个工作日，不含交办当日，遇周末及法定节假日顺延）",
+        ),
+        (
+            "en",
+            "Acknowledge by: 2026-11-27 09:00 (Asia/Shanghai) (1 working day, not counting the "
+            "day of referral, weekends or public holidays)",
+        ),
+    ],
+)
+def test_referral_acknowledgement_line(app: App, language: str, expected: str) -> None:
+    assert expected in rendered(app, NoticeKind.referral, language).body
+
+
+@pytest.mark.parametrize(
+    ("kind", "zh_window", "en_window"),
+    [
+        (NoticeKind.referral, "办结时限：2026年12月10日 09:00前（10个工作日", "10 working days"),
+        (NoticeKind.co_handling, "报送时限：2026年12月10日 09:00前（8个工作日", "8 working days"),
+        (NoticeKind.reopened, "办结时限：2026年12月10日 09:00前（10个工作日", "10 working days"),
+    ],
+    ids=lambda v: str(v) if isinstance(v, NoticeKind) else "",
+)
+def test_due_window_by_role(app: App, kind: NoticeKind, zh_window: str, en_window: str) -> None:
+    assert zh_window in rendered(app, kind, "zh").body
+    assert en_window in rendered(app, kind, "en").body
+
+
+@pytest.mark.parametrize(
+    ("language", "joined"), [("zh", "协办单位：妇联"), ("en", "Co-handling: Women's Federation")]
+)
+def test_referral_lists_co_handlers_and_omits_the_line_without_them(
+    app: App, language: str, joined: str
+) -> None:
+    context = context_for(app, NoticeKind.referral, language)
+    assert joined in render(NoticeKind.referral, context, language=language).body
+    context["co"] = []
+    body = render(NoticeKind.referral, context, language=language).body
+    assert joined.split("：")[0].split(":")[0] not in body
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_closing_without_comment_has_no_comment_line(app: App, language: str) -> None:
+    context = notice_context(
+        app,
+        matter(),
+        citizen(),
+        recipient=LEAD,
+        language=language,
+        closing="no_feedback",
+        comment="",
+    )
+    body = render(NoticeKind.closing, context, language=language).body
+    assert ("反映人意见" if language == "zh" else "comment") not in body
+    assert ("逾期未反馈" if language == "zh" else "no feedback in time") in body
+
+
+# --- strictness and the language --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", list(NoticeKind), ids=str)
+@pytest.mark.parametrize("missing", ["number", "title"])
+def test_missing_variable_is_an_error(
+    app: App, kind: NoticeKind, language: str, missing: str
+) -> None:
+    context = context_for(app, kind, language)
+    del context[missing]
+    with pytest.raises(jinja2.UndefinedError, match=missing):
+        render(kind, context, language=language)
+
+
+@pytest.mark.parametrize(
+    ("kind", "missing"),
+    [
+        (NoticeKind.closing, "comment"),  # used only in an {% if %}: still required
+        (NoticeKind.referral, "co"),
+        (NoticeKind.co_handling, "lead"),
+        (NoticeKind.returned, "reason"),
+        (NoticeKind.feedback_request, "feedback_link"),
+    ],
+    ids=lambda v: str(v),
+)
+def test_kind_specific_variable_is_required(app: App, kind: NoticeKind, missing: str) -> None:
+    context = context_for(app, kind, "zh")
+    del context[missing]
+    with pytest.raises(jinja2.UndefinedError):
+        render(kind, context, language="zh")
+
+
+@pytest.mark.parametrize("language", ["fr", "ZH", "zh-CN", ""])
+def test_unknown_language_is_refused(app: App, language: str) -> None:
+    context = context_for(app, NoticeKind.referral, "zh")
+    with pytest.raises(ValueError, match="unknown notice language"):
+        render(NoticeKind.referral, context, language=language)
+
+
+# --- district overrides -----------------------------------------------------------------------
+
+OVERRIDE = (
+    "{% block subject %}【区中心】{{ number }} 请{{ recipient }}主办{% endblock %}\n"
+    "{% block body %}\n"
+    "{{ recipient }}：本区格式。\n"
+    '{% include "zh/_matter.txt" %}\n'
+    "{% endblock %}\n"
+)
+
+
+def test_district_override_wins(app: App, tmp_path: Path) -> None:
+    folder = tmp_path / "templates"
+    (folder / "zh").mkdir(parents=True)
+    (folder / "zh" / "referral.txt").write_text(OVERRIDE, encoding="utf-8")
+    context = context_for(app, NoticeKind.referral, "zh")
+
+    text = render(NoticeKind.referral, context, language="zh", override_folder=folder)
+
+    assert text.subject == f"【区中心】{NUMBER} 请和平社区人民调解委员会主办"
+    assert text.body.startswith("和平社区人民调解委员会：本区格式。")
+    assert f"事项编号：{NUMBER}" in text.body  # the packaged partial is still found
+    assert "区社会治理中心吹哨" not in text.body
+    # other kinds and the other language fall back to the packaged templates
+    packaged = render(NoticeKind.referral, context, language="zh")
+    assert packaged.body.splitlines()[1].startswith("区社会治理中心吹哨")
+    en = render(
+        NoticeKind.referral,
+        context_for(app, NoticeKind.referral, "en"),
+        language="en",
+        override_folder=folder,
+    )
+    assert en == rendered(app, NoticeKind.referral, "en")
+    co = render(
+        NoticeKind.co_handling,
+        context_for(app, NoticeKind.co_handling, "zh"),
+        language="zh",
+        override_folder=folder,
+    )
+    assert co == rendered(app, NoticeKind.co_handling, "zh")
+
+
+def test_district_override_of_the_shared_partial(app: App, tmp_path: Path) -> None:
+    folder = tmp_path / "templates"
+    (folder / "zh").mkdir(parents=True)
+    (folder / "zh" / "_matter.txt").write_text(
+        "编号 {{ number }}（{{ colour }}）", encoding="utf-8"
+    )
+    context = context_for(app, NoticeKind.returned, "zh")
+    body = render(NoticeKind.returned, context, language="zh", override_folder=folder).body
+    assert f"编号 {NUMBER}（黄）" in body
+    assert "事项编号" not in body
+
+
+def test_missing_override_folder_falls_back(app: App, tmp_path: Path) -> None:
+    context = context_for(app, NoticeKind.referral, "zh")
+    text = render(
+        NoticeKind.referral, context, language="zh", override_folder=tmp_path / "no_templates"
+    )
+    assert text == render(NoticeKind.referral, context, language="zh")

@@ -1,0 +1,224 @@
+"""`whistle up`: the whole center on one machine, on the embedded defaults.
+
+Initialises the store with the sample district, starts a local Prefect server with its UI, a
+local notice inbox, registers a handful of demo matters at different stages, prints where to
+look, and on Ctrl-C or SIGTERM stops everything it started.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import FrameType
+
+from prefect.settings import PREFECT_API_URL, temporary_settings
+from sqlmodel import func, select
+
+from models.config import ConfigError
+from models.tables import Matter
+from whistle import service
+from whistle.app import App, get_app
+from whistle.db import create_schema, session
+from whistle.inbox import Inbox
+from whistle.inputs import IntakeRequest
+from whistle.runner import run_stage
+
+INBOX_PORT = 8765
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def start_prefect_server(home: Path, port: int) -> subprocess.Popen[bytes]:
+    """Start `prefect server start` on loopback with its own SQLite database under home."""
+    env = dict(os.environ)
+    env.update(
+        PREFECT_HOME=str((home / "prefect").resolve()),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_SERVER_API_HOST="127.0.0.1",
+        PREFECT_SERVER_API_PORT=str(port),
+    )
+    env.pop("PREFECT_API_URL", None)
+    prefect = Path(sys.executable).parent / "prefect"
+    log = (home / "prefect-server.log").open("ab")
+    return subprocess.Popen(
+        [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 90) -> None:
+    """Wait until the API answers its health check; fail if the server process ends."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the Prefect server stopped (exit {process.returncode})")
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"the Prefect server did not answer within {timeout:.0f}s")
+
+
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 20) -> None:
+    """SIGTERM the server's process group, then SIGKILL what is left after the timeout."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(5)
+
+
+DEMO = [
+    # (days ago, category, title, people, flags, area, story)
+    (6, "wage_arrears", "建筑工地拖欠农民工工资", 8, [], "T05V03", "closed"),
+    (5, "consumer", "预付卡商家关门无法退款", 1, [], "T01V02", "reopened"),
+    (0.15, "land", "草牧场边界争议有冲突风险", 3, ["violence"], "T08V02", "overdue"),
+    (2, "neighbour", "楼上装修噪音扰民", 1, [], "T02V04", "returned"),
+    (1, "family", "婚姻家庭矛盾需要调解", 2, [], "T06V01", "in_progress"),
+    (0, "counselling", "长期失眠焦虑需要心理疏导", 1, [], "T03", "referred"),
+]
+
+
+def seed_demo(app: App) -> list[str]:
+    """Register demo matters at different stages (synthetic people), once per store."""
+    with session(app.engine) as s:
+        if s.exec(select(func.count()).select_from(Matter)).one():
+            return []
+    numbers = []
+    real_now = datetime.now(UTC)
+    for i, (days, category, title, people, flags, area, story) in enumerate(DEMO, start=1):
+        t = real_now - timedelta(days=days)
+        with session(app.engine) as s:
+            matter = service.register(
+                session=s,
+                app=app,
+                intake=IntakeRequest(
+                    category=category,
+                    title=title,
+                    description=f"演示事项：{title}。",
+                    area=area,
+                    name=f"演示{i}号",
+                    phone=f"1380000{i:04d}",
+                    people=people,
+                    flags=flags,
+                    channel="walk_in",
+                ),
+                now=t,
+            )
+        number = matter.number
+        numbers.append(number)
+        run_stage(app, "intake", number, t)
+        _play(app, number, story, t)
+    return numbers
+
+
+def _play(app: App, number: str, story: str, t: datetime) -> None:
+    """Move a demo matter along its story with service calls, as departments would."""
+    if story in ("referred", "overdue"):
+        return
+    step = timedelta(hours=2)
+    with session(app.engine) as s:
+        matter = service.get_matter(s, number)
+        parts = service.assignments_of(s, matter)
+        lead = matter.lead_department or ""
+    if story == "returned":
+        with session(app.engine) as s:
+            service.return_matter(session=s, app=app, number=number, department=lead,
+                                  reason="属于物业管理范围，非本委员会职责", now=t + step)
+        run_stage(app, "handling", number, t + step)
+        return
+    for k, part in enumerate(parts, start=1):
+        with session(app.engine) as s:
+            service.acknowledge(session=s, app=app, number=number, department=part.department,
+                                now=t + step * k / 4)
+        if part.role == "co":
+            with session(app.engine) as s:
+                service.report(session=s, app=app, number=number, department=part.department,
+                               note="已配合核实情况", now=t + step)
+    run_stage(app, "handling", number, t + step)
+    if story == "in_progress":
+        return
+    with session(app.engine) as s:
+        service.resolve(session=s, app=app, number=number, department=lead, outcome="mediated",
+                        note="经调解双方达成一致", now=t + 4 * step)
+    run_stage(app, "resolution", number, t + 4 * step)
+    with session(app.engine) as s:
+        service.feedback(session=s, app=app, number=number, satisfied=story == "closed",
+                         comment=None if story == "closed" else "商家仍未退款",
+                         now=t + 12 * step)
+    run_stage(app, "feedback", number, t + 12 * step)
+
+
+class _Stop(Exception):
+    pass
+
+
+def _raise_stop(_signum: int, _frame: FrameType | None) -> None:
+    raise _Stop
+
+
+def up(*, port: int = 4200, demo: bool = True) -> int:
+    """Run the center until interrupted; returns the process exit code."""
+    try:
+        app = get_app()
+    except ConfigError as exc:
+        print(f"whistle: configuration error: {exc}", file=sys.stderr)
+        return 3
+    home = app.settings.home
+    home.mkdir(parents=True, exist_ok=True)
+    create_schema(app.engine)
+    for needed in (port, INBOX_PORT):
+        if not _port_free(needed):
+            print(f"whistle: port {needed} on 127.0.0.1 is in use (is Whistle already up?)",
+                  file=sys.stderr)
+            return 2
+    signal.signal(signal.SIGTERM, _raise_stop)
+    api = f"http://127.0.0.1:{port}/api"
+    server = start_prefect_server(home, port)
+    inbox = Inbox(home / "inbox", INBOX_PORT).start()
+    try:
+        print(f"whistle: starting the Prefect server on 127.0.0.1:{port} …", flush=True)
+        wait_healthy(api, server)
+        with temporary_settings({PREFECT_API_URL: api}):
+            seeded = seed_demo(app) if demo else []
+        print(
+            "\nWhistle is up.\n"
+            f"  Prefect UI:   http://127.0.0.1:{port}/runs  (runs are named by matter number)\n"
+            f"  Store:        {app.engine.url.render_as_string(hide_password=True)}\n"
+            f"  Notices:      {(home / 'inbox').resolve()}/<recipient>.log\n"
+            f"  Demo matters: {', '.join(seeded) if seeded else 'none added'}\n"
+            f"  Try:          PREFECT_API_URL={api} .venv/bin/whistle list\n"
+            "Stop with Ctrl-C.",
+            flush=True,
+        )
+        while server.poll() is None:
+            time.sleep(0.5)
+        print(f"whistle: the Prefect server stopped (exit {server.returncode})", file=sys.stderr)
+        return 1
+    except (KeyboardInterrupt, _Stop):
+        print("\nwhistle: stopping …", flush=True)
+        return 0
+    finally:
+        inbox.stop()
+        stop_process(server)
+        print("whistle: stopped.", flush=True)
