@@ -40,8 +40,14 @@ def deadline_sweep(now: datetime | None = None) -> dict[str, Any]:
 
             matter = get_matter(s, number)
         if run.ok and matter.status == "closed":
-            steps.append({"number": number, "department": matter.lead_department,
-                          "clock": "feedback", "level": "no_feedback"})
+            steps.append(
+                {
+                    "number": number,
+                    "department": matter.lead_department,
+                    "clock": "feedback",
+                    "level": "no_feedback",
+                }
+            )
     referred = [n for n in stuck if run_stage(app, "intake", n, moment).ok]
     notices = deliver_notices(None, moment)
     return {"steps": steps, "referred": referred, "notices": notices}

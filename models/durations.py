@@ -20,7 +20,7 @@ _UNITS: dict[str, Unit] = {
 
 @dataclass(frozen=True)
 class Duration:
-    """A window length; working days are counted on the district calendar, the rest is clock time."""
+    """A window length: working days count on the district calendar, the rest is clock time."""
 
     amount: int
     unit: Unit

@@ -58,7 +58,7 @@ def grade(facts: Facts, rules: GradingFile) -> Grade:
     for colour in ("red", "orange", "yellow"):
         reasons = _matches(getattr(rules, colour), facts)
         if reasons:
-            return Grade(colour, rules.start_tier[colour], tuple(reasons))  # type: ignore[index]
+            return Grade(colour, rules.start_tier[colour], tuple(reasons))
     return Grade("green", rules.start_tier["green"], ())
 
 

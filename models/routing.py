@@ -34,7 +34,7 @@ def _applies(rule: RoutingRule, category: str, tier: str) -> bool:
 def route(
     config: DistrictConfig, *, category: str, tier: str, town: str, village: str | None
 ) -> Route:
-    """Return the first rule's lead and co-handlers that resolve for this area (first match wins)."""
+    """Return the lead and co-handlers of the first rule that resolves for this area."""
     for index, rule in enumerate(config.routing.rules):
         if not _applies(rule, category, tier):
             continue

@@ -83,6 +83,9 @@ class Matter(SQLModel, table=True):
     closed_at: datetime | None = _ts(nullable=True)
 
 
+LIVE_LEAD = "role = 'lead' AND status IN ('referred','acknowledged','resolved')"
+
+
 class Assignment(SQLModel, table=True):
     """One department's part in a matter (lead 主办 or co-handler 协办), with its own clocks."""
 
@@ -93,7 +96,9 @@ class Assignment(SQLModel, table=True):
             "uq_assignment_live_lead",
             "matter_id",
             unique=True,
-            sqlite_where=sa.text("role = 'lead' AND status IN ('referred','acknowledged','resolved')"),
+            sqlite_where=sa.text(
+                "role = 'lead' AND status IN ('referred','acknowledged','resolved')"
+            ),
             postgresql_where=sa.text(
                 "role = 'lead' AND status IN ('referred','acknowledged','resolved')"
             ),

@@ -1,4 +1,4 @@
-"""Tasks that change a matter: each re-reads the store, so running it twice changes nothing twice."""
+"""Tasks that change a matter: each re-reads the store, so a second run changes nothing."""
 
 from __future__ import annotations
 

@@ -24,11 +24,16 @@ def deliver_notices(number: str | None, now: datetime) -> dict[str, int]:
     logger = get_run_logger()
     for outcome in outcomes:
         if outcome.sent:
-            logger.info("notice %s sent: %s → %s", outcome.notice_id, outcome.kind, outcome.recipient)
+            logger.info(
+                "notice %s sent: %s → %s", outcome.notice_id, outcome.kind, outcome.recipient
+            )
         else:
             logger.warning(
                 "notice %s not sent (%s → %s): %s; kept for a later attempt",
-                outcome.notice_id, outcome.kind, outcome.recipient, outcome.error,
+                outcome.notice_id,
+                outcome.kind,
+                outcome.recipient,
+                outcome.error,
             )
     return {
         "sent": sum(o.sent for o in outcomes),

@@ -34,7 +34,7 @@ def pg_available() -> str | None:
             conn.execute(sa.text("select 1"))
         engine.dispose()
         return None
-    except Exception as exc:  # noqa: BLE001 - any failure means: skip with the reason
+    except Exception as exc:
         return f"PostgreSQL at {PG_ADMIN} is unreachable: {type(exc).__name__}"
 
 
@@ -83,12 +83,12 @@ def wire_channels(folder: Path, http: HttpReceiver, smtp: SmtpReceiver) -> None:
     base = http.url("/").rstrip("/")
     (folder / "channels.yaml").write_text(
         "channels:\n"
-        f"  - url: \"{smtp.url(to='center@district.example')}\"\n"
+        f'  - url: "{smtp.url(to="center@district.example")}"\n'
         "    to: [center]\n"
-        f"  - url: \"{base}/dept/{{recipient}}\"\n"
+        f'  - url: "{base}/dept/{{recipient}}"\n'
         "    to: ['*']\n"
         "citizen:\n"
-        f"  - \"{base}/sms?:to={{phone}}\"\n",
+        f'  - "{base}/sms?:to={{phone}}"\n',
         encoding="utf-8",
     )
 

@@ -68,7 +68,9 @@ def resolve_now(at: str | datetime | None, settings: Settings) -> datetime:
         try:
             value = datetime.fromisoformat(at)
         except ValueError:
-            raise Refused(f"--at '{at}' is not an ISO-8601 time such as 2026-11-26T09:30+08:00") from None
+            raise Refused(
+                f"--at '{at}' is not an ISO-8601 time such as 2026-11-26T09:30+08:00"
+            ) from None
     if value.tzinfo is None:
         raise Refused(f"--at '{at}' has no time zone; add one, e.g. +08:00")
     return value.astimezone(UTC)

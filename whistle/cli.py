@@ -78,13 +78,26 @@ def cmd_show(ctx: Context, a: argparse.Namespace) -> Any:
 def cmd_list(ctx: Context, a: argparse.Namespace) -> Any:
     from whistle.queries import list_matters
 
-    return list_matters(ctx.session, ctx.app, status=a.status, department=a.department,
-                        colour=a.colour, limit=a.limit)
+    return list_matters(
+        ctx.session,
+        ctx.app,
+        status=a.status,
+        department=a.department,
+        colour=a.colour,
+        limit=a.limit,
+    )
 
 
 def cmd_refer(ctx: Context, a: argparse.Namespace) -> Any:
-    service.refer(session=ctx.session, app=ctx.app, number=a.number, lead=a.lead, co=a.co or [],
-                  actor=a.actor, now=ctx.now)
+    service.refer(
+        session=ctx.session,
+        app=ctx.app,
+        number=a.number,
+        lead=a.lead,
+        co=a.co or [],
+        actor=a.actor,
+        now=ctx.now,
+    )
     ctx.stage("referral", a.number)
     return _show(ctx, a.number)
 
@@ -92,8 +105,14 @@ def cmd_refer(ctx: Context, a: argparse.Namespace) -> Any:
 def _department_action(action: Callable[..., Any], stage: str, **fields: str) -> Handler:
     def handler(ctx: Context, a: argparse.Namespace) -> Any:
         values = {key: getattr(a, attr) for key, attr in fields.items()}
-        action(session=ctx.session, app=ctx.app, number=a.number, department=a.department,
-               now=ctx.now, **values)
+        action(
+            session=ctx.session,
+            app=ctx.app,
+            number=a.number,
+            department=a.department,
+            now=ctx.now,
+            **values,
+        )
         ctx.stage(stage, a.number)
         return _show(ctx, a.number)
 
@@ -101,8 +120,14 @@ def _department_action(action: Callable[..., Any], stage: str, **fields: str) ->
 
 
 def cmd_feedback(ctx: Context, a: argparse.Namespace) -> Any:
-    service.feedback(session=ctx.session, app=ctx.app, number=a.number, satisfied=a.satisfied,
-                     comment=a.comment, now=ctx.now)
+    service.feedback(
+        session=ctx.session,
+        app=ctx.app,
+        number=a.number,
+        satisfied=a.satisfied,
+        comment=a.comment,
+        now=ctx.now,
+    )
     ctx.stage("feedback", a.number)
     return _show(ctx, a.number)
 
@@ -121,27 +146,42 @@ def cmd_notices(ctx: Context, a: argparse.Namespace) -> Any:
 
 def cmd_departments(ctx: Context, a: argparse.Namespace) -> Any:
     lang = ctx.app.language
-    depts = ctx.app.config.departments.values()
-    if not a.all:
-        depts = [d for d in depts if "." not in d.code]  # the district's own departments
-    return [{"code": d.code, "name": d.name if lang == "zh" else d.name_en or d.name,
-             "group": d.group} for d in depts]
+    depts = [d for d in ctx.app.config.departments.values() if a.all or d.group != "unit"]
+    return [
+        {"code": d.code, "name": d.name if lang == "zh" else d.name_en or d.name, "group": d.group}
+        for d in depts
+    ]
 
 
 def cmd_categories(ctx: Context, a: argparse.Namespace) -> Any:
     lang = ctx.app.language
-    return [{"code": c.code, "name": c.name if lang == "zh" else c.name_en or c.name,
-             "group": c.group} for c in ctx.app.config.categories.values()]
+    return [
+        {"code": c.code, "name": c.name if lang == "zh" else c.name_en or c.name, "group": c.group}
+        for c in ctx.app.config.categories.values()
+    ]
 
 
 def cmd_areas(ctx: Context, a: argparse.Namespace) -> Any:
     lang = ctx.app.language
     out = []
     for town in ctx.app.config.district.towns:
-        out.append({"code": town.code, "name": town.name if lang == "zh" else town.name_en,
-                    "tier": "town", "town": town.code})
-        out += [{"code": v.code, "name": v.name if lang == "zh" else v.name_en,
-                 "tier": "village", "town": town.code} for v in town.villages]
+        out.append(
+            {
+                "code": town.code,
+                "name": town.name if lang == "zh" else town.name_en,
+                "tier": "town",
+                "town": town.code,
+            }
+        )
+        out += [
+            {
+                "code": v.code,
+                "name": v.name if lang == "zh" else v.name_en,
+                "tier": "village",
+                "town": town.code,
+            }
+            for v in town.villages
+        ]
     return out
 
 
@@ -151,8 +191,10 @@ def cmd_init(ctx: Context, a: argparse.Namespace) -> Any:
     missing = unserved(ctx.app.config)
     if missing:
         shown = ", ".join(missing[:10]) + (" …" if len(missing) > 10 else "")
-        raise ConfigError(f"{ctx.app.config.folder / 'channels.yaml'}: channels: no notice "
-                          f"channel serves {len(missing)} recipient(s): {shown}")
+        raise ConfigError(
+            f"{ctx.app.config.folder / 'channels.yaml'}: channels: no notice "
+            f"channel serves {len(missing)} recipient(s): {shown}"
+        )
     config = ctx.app.config
     return {
         "store": ctx.app.engine.url.render_as_string(hide_password=True),
@@ -171,7 +213,9 @@ def cmd_init(ctx: Context, a: argparse.Namespace) -> Any:
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="print one JSON document")
-    common.add_argument("--at", help="'as of' time, ISO-8601 (needs WHISTLE_ALLOW_CLOCK_OVERRIDE=1)")
+    common.add_argument(
+        "--at", help="'as of' time, ISO-8601 (needs WHISTLE_ALLOW_CLOCK_OVERRIDE=1)"
+    )
     parser = argparse.ArgumentParser(prog="whistle", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -206,16 +250,32 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--lead", required=True)
     p.add_argument("--co", action="append")
     p.add_argument("--actor", default="center")
-    for name, action, stage, fields, help_text in [
+    department_actions: list[tuple[str, Callable[..., Any], str, dict[str, str], str]] = [
         ("ack", service.acknowledge, "handling", {}, "acknowledge a referral (签收/报到)"),
         ("progress", service.progress, "handling", {"note": "note"}, "report progress (进展)"),
-        ("return", service.return_matter, "handling", {"reason": "reason"},
-         "return a referral that is not yours (退回)"),
-        ("report", service.report, "handling", {"note": "note"},
-         "a co-handler files its part (报送)"),
-        ("resolve", service.resolve, "resolution", {"outcome": "outcome", "note": "note"},
-         "the lead resolves the matter (办结)"),
-    ]:
+        (
+            "return",
+            service.return_matter,
+            "handling",
+            {"reason": "reason"},
+            "return a referral that is not yours (退回)",
+        ),
+        (
+            "report",
+            service.report,
+            "handling",
+            {"note": "note"},
+            "a co-handler files its part (报送)",
+        ),
+        (
+            "resolve",
+            service.resolve,
+            "resolution",
+            {"outcome": "outcome", "note": "note"},
+            "the lead resolves the matter (办结)",
+        ),
+    ]
+    for name, action, stage, fields, help_text in department_actions:
         p = add(name, _department_action(action, stage, **fields), help_text)
         p.add_argument("number")
         p.add_argument("--department", required=True)
@@ -227,7 +287,9 @@ def _parser() -> argparse.ArgumentParser:
     group.add_argument("--satisfied", dest="satisfied", action="store_true")
     group.add_argument("--unsatisfied", dest="satisfied", action="store_false")
     p.add_argument("--comment")
-    add("sweep", cmd_sweep, "apply what is due now: lapsed feedback, pending notices, stuck intakes")
+    add(
+        "sweep", cmd_sweep, "apply what is due now: lapsed feedback, pending notices, stuck intakes"
+    )
     p = add("notices", cmd_notices, "list notices in the outbox")
     p.add_argument("--failed", action="store_true", help="only those not delivered")
     p.add_argument("--number")
@@ -235,7 +297,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="include every town and village unit")
     add("categories", cmd_categories, "list matter categories")
     add("areas", cmd_areas, "list towns and villages")
-    p = sub.add_parser("up", help="run the whole center locally: store, Prefect server and UI, demo")
+    p = sub.add_parser(
+        "up", help="run the whole center locally: store, Prefect server and UI, demo"
+    )
     p.add_argument("--no-demo", action="store_true")
     p.add_argument("--port", type=int, default=4200)
     p.set_defaults(handler=None)
@@ -278,6 +342,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     _print(result, args.json, ctx.stages)
     for stage in ctx.stages:
         if not stage.ok:
-            print(f"whistle: warning: recorded, but the {stage.stage} flow did not finish "
-                  f"({stage.error}); the next sweep completes it", file=sys.stderr)
+            print(
+                f"whistle: warning: recorded, but the {stage.stage} flow did not finish "
+                f"({stage.error}); the next sweep completes it",
+                file=sys.stderr,
+            )
     return 0

@@ -37,30 +37,28 @@ class Outcome:
     error: str | None
 
 
-def due_notices(session: Session, *, now: datetime, matter_id: int | None, limit: int) -> list[int]:
-    """Ids of notices ready to send: pending, failed and due again, or claimed and abandoned."""
-    ready = sa.or_(
-        Notice.status == "pending",
-        sa.and_(Notice.status == "failed", col(Notice.next_attempt_at) <= now),
-        sa.and_(Notice.status == "sending", col(Notice.claimed_at) <= now - CLAIM_EXPIRY),
+def _ready(now: datetime) -> sa.ColumnElement[bool]:
+    """Pending, failed and due again, or claimed by a worker that has not come back."""
+    return sa.or_(
+        col(Notice.status) == "pending",
+        sa.and_(col(Notice.status) == "failed", col(Notice.next_attempt_at) <= now),
+        sa.and_(col(Notice.status) == "sending", col(Notice.claimed_at) <= now - CLAIM_EXPIRY),
     )
-    query = select(Notice.id).where(ready).order_by(col(Notice.id)).limit(limit)
+
+
+def due_notices(session: Session, *, now: datetime, matter_id: int | None, limit: int) -> list[int]:
+    """Ids of notices ready to send, oldest first."""
+    query = select(Notice.id).where(_ready(now)).order_by(col(Notice.id)).limit(limit)
     if matter_id is not None:
         query = query.where(Notice.matter_id == matter_id)
     return [i for i in session.exec(query).all() if i is not None]
 
 
 def _claim(session: Session, notice_id: int, now: datetime) -> bool:
+    """Take a notice for sending; only one caller's conditional update can succeed."""
     result = session.execute(
         sa.update(Notice)
-        .where(
-            col(Notice.id) == notice_id,
-            sa.or_(
-                Notice.status == "pending",
-                sa.and_(Notice.status == "failed", col(Notice.next_attempt_at) <= now),
-                sa.and_(Notice.status == "sending", col(Notice.claimed_at) <= now - CLAIM_EXPIRY),
-            ),
-        )
+        .where(col(Notice.id) == notice_id, _ready(now))
         .values(status="sending", claimed_at=now)
     )
     session.commit()
@@ -77,13 +75,12 @@ def _send_each(notice: Notice, urls: list[str]) -> tuple[bool, str | None]:
         try:
             result = send([url], subject=notice.subject, body=notice.body)
         except ChannelConfigError:
-            result_ok, result_error = False, f"channel {index + 1} is not a valid notice URL"
-        else:
-            result_ok, result_error = result.ok, result.error
-        if result_ok:
+            errors.append(f"channel {index + 1} is not a valid notice URL")
+            continue
+        if result.ok:
             done.append(index)
         else:
-            errors.append(f"channel {index + 1}: {result_error}")
+            errors.append(f"channel {index + 1}: {result.error}")
     notice.delivered = done
     return not errors, "; ".join(errors) or None
 

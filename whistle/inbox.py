@@ -36,7 +36,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(200)
         self.end_headers()
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet server
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
 
@@ -56,7 +56,9 @@ class Inbox(ThreadingHTTPServer):
         with self._lock:
             self.count += 1
             with (self.folder / f"{box}.log").open("a", encoding="utf-8") as out:
-                out.write(f"--- {stamp}\n{payload.get('title', '')}\n{payload.get('message', '')}\n")
+                out.write(
+                    f"--- {stamp}\n{payload.get('title', '')}\n{payload.get('message', '')}\n"
+                )
 
     def start(self) -> Inbox:
         threading.Thread(target=self.serve_forever, name="whistle-inbox", daemon=True).start()

@@ -105,7 +105,9 @@ class IntakeRequest(_Input):
             return None
         value = unicodedata.normalize("NFKC", value).strip().upper()
         if not id_number_valid(value):
-            raise ValueError("not a valid 18-character resident ID number (check the last character)")
+            raise ValueError(
+                "not a valid 18-character resident ID number (check the last character)"
+            )
         return value
 
 

@@ -60,6 +60,6 @@ def run_stage(app: App, stage: str, number: str, now: datetime) -> StageRun:
         with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}), prefect.tags(*tags):
             result = flow_obj.with_options(flow_run_name=name)(number=number, now=now)
         return StageRun(stage, True, result)
-    except Exception as exc:  # noqa: BLE001 - reported to the caller; the sweep retries
+    except Exception as exc:
         log.warning("stage %s of %s did not finish: %s", stage, number, type(exc).__name__)
         return StageRun(stage, False, error=f"{type(exc).__name__}: {exc}")

@@ -29,9 +29,9 @@ from models.status import (
 )
 from models.tables import Assignment, Citizen, DaySequence, Event, Matter
 from notifications.kinds import NoticeKind
+from whistle import inputs
 from whistle.app import App
 from whistle.errors import NotFound, Refused
-from whistle import inputs
 from whistle.inputs import IntakeRequest, Outcome, note
 from whistle.outbox import enqueue
 
@@ -91,6 +91,7 @@ def _record(
     note: str | None = None,
     **data: Any,
 ) -> Event:
+    assert matter.id is not None  # flushed before any event is recorded
     event = Event(
         matter_id=matter.id,
         at=now,
@@ -146,15 +147,19 @@ def register(*, session: Session, app: App, intake: IntakeRequest, now: datetime
         )
     area = config.find_area(intake.area)
     if area is None:
-        raise Refused(f"area: unknown area '{intake.area}' (use a town or village code, or its name)")
+        raise Refused(
+            f"area: unknown area '{intake.area}' (use a town or village code, or its name)"
+        )
     unknown = [f for f in intake.flags if f not in config.flags]
     if unknown:
-        raise Refused(f"flag: unknown flag(s) {', '.join(unknown)} (known: {', '.join(config.flags)})")
+        raise Refused(
+            f"flag: unknown flag(s) {', '.join(unknown)} (known: {', '.join(config.flags)})"
+        )
     if config.channels_in and intake.channel not in config.channels_in:
         raise Refused(
             f"channel: unknown channel '{intake.channel}' (known: {', '.join(config.channels_in)})"
         )
-    _, tier_of_area, town, village = config.area(area)
+    _, _, town, village = config.area(area)
     graded = grade(
         Facts(
             category=intake.category,
@@ -365,8 +370,10 @@ def _assignment_step(
     return assignment
 
 
-def acknowledge(*, session: Session, app: App, number: str, department: str, now: datetime) -> Matter:
-    """A department acknowledges (签收/报到) its part; the lead's acknowledgement starts handling."""
+def acknowledge(
+    *, session: Session, app: App, number: str, department: str, now: datetime
+) -> Matter:
+    """A department acknowledges (签收/报到) its part; the lead's doing so starts handling."""
     matter = get_matter(session, number, lock=True)
     assignment = _assignment_step(session, matter, department, Action.acknowledge)
     assignment.acknowledged_at = now
@@ -375,7 +382,12 @@ def acknowledge(*, session: Session, app: App, number: str, department: str, now
     matter.updated_at = now
     session.add(matter)
     _record(
-        session, matter, action="acknowledged", actor=department, department=department, now=now,
+        session,
+        matter,
+        action="acknowledged",
+        actor=department,
+        department=department,
+        now=now,
         role=assignment.role,
     )
     _commit(session)
@@ -394,7 +406,12 @@ def progress(
     matter.updated_at = now
     session.add(matter)
     _record(
-        session, matter, action="progress", actor=department, department=department, note=text,
+        session,
+        matter,
+        action="progress",
+        actor=department,
+        department=department,
+        note=text,
         now=now,
     )
     _commit(session)
@@ -415,11 +432,25 @@ def return_matter(
     matter.updated_at = now
     session.add(matter)
     event = _record(
-        session, matter, action="returned", actor=department, department=department, note=text,
-        now=now, role=assignment.role,
+        session,
+        matter,
+        action="returned",
+        actor=department,
+        department=department,
+        note=text,
+        now=now,
+        role=assignment.role,
     )
-    enqueue(session, app, matter, kind=NoticeKind.returned, recipient=CENTER, step=event,
-            department=department, reason=text)
+    enqueue(
+        session,
+        app,
+        matter,
+        kind=NoticeKind.returned,
+        recipient=CENTER,
+        step=event,
+        department=department,
+        reason=text,
+    )
     _commit(session)
     return matter
 
@@ -432,14 +463,21 @@ def report(
     matter = get_matter(session, number, lock=True)
     assignment = _live_assignment(session, matter, department)
     if assignment.role != Role.co:
-        raise Refused(f"{matter.number}: {department} leads this matter; the lead resolves it, "
-                      "co-handlers report")
+        raise Refused(
+            f"{matter.number}: {department} leads this matter; the lead resolves it, "
+            "co-handlers report"
+        )
     _assignment_step(session, matter, department, Action.report)
     assignment.finished_at = now
     matter.updated_at = now
     session.add(matter)
     _record(
-        session, matter, action="reported", actor=department, department=department, note=text,
+        session,
+        matter,
+        action="reported",
+        actor=department,
+        department=department,
+        note=text,
         now=now,
     )
     _commit(session)
@@ -456,7 +494,7 @@ def resolve(
     note: str,
     now: datetime,
 ) -> Matter:
-    """The lead resolves the matter (办结); the center is told and the citizen asked for feedback."""
+    """The lead resolves the matter (办结); the center is told, the citizen asked for feedback."""
     try:
         result = Outcome(outcome)
     except ValueError:
@@ -466,13 +504,16 @@ def resolve(
     matter = get_matter(session, number, lock=True)
     assignment = _live_assignment(session, matter, department)
     if assignment.role != Role.lead:
-        raise Refused(f"{matter.number}: only the lead department ({matter.lead_department}) "
-                      "resolves; a co-handler reports its part")
+        raise Refused(
+            f"{matter.number}: only the lead department ({matter.lead_department}) "
+            "resolves; a co-handler reports its part"
+        )
     new_status = next_status(matter.number, Status(matter.status), Action.resolve)
     pending = [
         a.department
         for a in assignments_of(session, matter)
-        if a.role == Role.co and a.status in (AssignmentStatus.referred, AssignmentStatus.acknowledged)
+        if a.role == Role.co
+        and a.status in (AssignmentStatus.referred, AssignmentStatus.acknowledged)
     ]
     if pending:
         raise Refused(f"{matter.number}: co-handler(s) {', '.join(pending)} have not reported yet")
@@ -487,13 +528,33 @@ def resolve(
     matter.updated_at = now
     session.add(matter)
     event = _record(
-        session, matter, action="resolved", actor=department, department=department, note=text,
-        now=now, outcome=result.value,
+        session,
+        matter,
+        action="resolved",
+        actor=department,
+        department=department,
+        note=text,
+        now=now,
+        outcome=result.value,
     )
-    enqueue(session, app, matter, kind=NoticeKind.resolution, recipient=CENTER, step=event,
-            department=department)
-    enqueue(session, app, matter, kind=NoticeKind.feedback_request, recipient=CITIZEN, step=event,
-            department=department)
+    enqueue(
+        session,
+        app,
+        matter,
+        kind=NoticeKind.resolution,
+        recipient=CENTER,
+        step=event,
+        department=department,
+    )
+    enqueue(
+        session,
+        app,
+        matter,
+        kind=NoticeKind.feedback_request,
+        recipient=CITIZEN,
+        step=event,
+        department=department,
+    )
     _commit(session)
     return matter
 
@@ -514,10 +575,25 @@ def feedback(
     if satisfied:
         matter.closed_at = now
         session.add(matter)
-        event = _record(session, matter, action="closed", actor=CITIZEN, now=now, note=comment,
-                        reason="satisfied")
-        enqueue(session, app, matter, kind=NoticeKind.closing, recipient=matter.lead_department
-                or CENTER, step=event, closing="satisfied", comment=comment or "")
+        event = _record(
+            session,
+            matter,
+            action="closed",
+            actor=CITIZEN,
+            now=now,
+            note=comment,
+            reason="satisfied",
+        )
+        enqueue(
+            session,
+            app,
+            matter,
+            kind=NoticeKind.closing,
+            recipient=matter.lead_department or CENTER,
+            step=event,
+            closing="satisfied",
+            comment=comment or "",
+        )
         _commit(session)
         return matter
 
@@ -532,15 +608,33 @@ def feedback(
     matter.feedback_due = None
     matter.resolved_at = None
     session.add(matter)
-    event = _record(session, matter, action="reopened", actor=CITIZEN, now=now, note=comment,
-                    department=lead.department, round=matter.reopen_count)
-    enqueue(session, app, matter, kind=NoticeKind.reopened, recipient=lead.department, step=event,
-            assignment=lead, comment=comment or "")
+    event = _record(
+        session,
+        matter,
+        action="reopened",
+        actor=CITIZEN,
+        now=now,
+        note=comment,
+        department=lead.department,
+        round=matter.reopen_count,
+    )
+    enqueue(
+        session,
+        app,
+        matter,
+        kind=NoticeKind.reopened,
+        recipient=lead.department,
+        step=event,
+        assignment=lead,
+        comment=comment or "",
+    )
     _commit(session)
     return matter
 
 
-def close_without_feedback(*, session: Session, app: App, number: str, now: datetime) -> Matter | None:
+def close_without_feedback(
+    *, session: Session, app: App, number: str, now: datetime
+) -> Matter | None:
     """Close a resolved matter whose feedback window has passed (未反馈结案); else leave it."""
     matter = get_matter(session, number, lock=True)
     if matter.status != Status.resolved or matter.feedback_due is None or matter.feedback_due > now:
@@ -552,8 +646,16 @@ def close_without_feedback(*, session: Session, app: App, number: str, now: date
     matter.updated_at = now
     session.add(matter)
     event = _record(session, matter, action="closed", actor="system", now=now, reason="no_feedback")
-    enqueue(session, app, matter, kind=NoticeKind.closing, recipient=matter.lead_department
-            or CENTER, step=event, closing="no_feedback", comment="")
+    enqueue(
+        session,
+        app,
+        matter,
+        kind=NoticeKind.closing,
+        recipient=matter.lead_department or CENTER,
+        step=event,
+        closing="no_feedback",
+        comment="",
+    )
     _commit(session)
     return matter
 

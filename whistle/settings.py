@@ -22,9 +22,12 @@ class Settings(BaseSettings):
     allow_clock_override: bool = Field(
         default=False, description="Accept --at / now overrides (simulations and tests only)."
     )
-    language: str = Field(default="zh", pattern="^(zh|en)$", description="Default display language.")
+    language: str = Field(
+        default="zh", pattern="^(zh|en)$", description="Default display language."
+    )
     link_base: str = Field(
-        default="http://127.0.0.1:8000", description="Where notice links point (the API's base URL)."
+        default="http://127.0.0.1:8000",
+        description="Where notice links point (the API's base URL).",
     )
 
     def store_url(self) -> str:

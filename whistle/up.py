@@ -143,29 +143,54 @@ def _play(app: App, number: str, story: str, t: datetime) -> None:
         lead = matter.lead_department or ""
     if story == "returned":
         with session(app.engine) as s:
-            service.return_matter(session=s, app=app, number=number, department=lead,
-                                  reason="属于物业管理范围，非本委员会职责", now=t + step)
+            service.return_matter(
+                session=s,
+                app=app,
+                number=number,
+                department=lead,
+                reason="属于物业管理范围，非本委员会职责",
+                now=t + step,
+            )
         run_stage(app, "handling", number, t + step)
         return
     for k, part in enumerate(parts, start=1):
         with session(app.engine) as s:
-            service.acknowledge(session=s, app=app, number=number, department=part.department,
-                                now=t + step * k / 4)
+            service.acknowledge(
+                session=s, app=app, number=number, department=part.department, now=t + step * k / 4
+            )
         if part.role == "co":
             with session(app.engine) as s:
-                service.report(session=s, app=app, number=number, department=part.department,
-                               note="已配合核实情况", now=t + step)
+                service.report(
+                    session=s,
+                    app=app,
+                    number=number,
+                    department=part.department,
+                    note="已配合核实情况",
+                    now=t + step,
+                )
     run_stage(app, "handling", number, t + step)
     if story == "in_progress":
         return
     with session(app.engine) as s:
-        service.resolve(session=s, app=app, number=number, department=lead, outcome="mediated",
-                        note="经调解双方达成一致", now=t + 4 * step)
+        service.resolve(
+            session=s,
+            app=app,
+            number=number,
+            department=lead,
+            outcome="mediated",
+            note="经调解双方达成一致",
+            now=t + 4 * step,
+        )
     run_stage(app, "resolution", number, t + 4 * step)
     with session(app.engine) as s:
-        service.feedback(session=s, app=app, number=number, satisfied=story == "closed",
-                         comment=None if story == "closed" else "商家仍未退款",
-                         now=t + 12 * step)
+        service.feedback(
+            session=s,
+            app=app,
+            number=number,
+            satisfied=story == "closed",
+            comment=None if story == "closed" else "商家仍未退款",
+            now=t + 12 * step,
+        )
     run_stage(app, "feedback", number, t + 12 * step)
 
 
@@ -189,8 +214,10 @@ def up(*, port: int = 4200, demo: bool = True) -> int:
     create_schema(app.engine)
     for needed in (port, INBOX_PORT):
         if not _port_free(needed):
-            print(f"whistle: port {needed} on 127.0.0.1 is in use (is Whistle already up?)",
-                  file=sys.stderr)
+            print(
+                f"whistle: port {needed} on 127.0.0.1 is in use (is Whistle already up?)",
+                file=sys.stderr,
+            )
             return 2
     signal.signal(signal.SIGTERM, _raise_stop)
     api = f"http://127.0.0.1:{port}/api"

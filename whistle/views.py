@@ -132,29 +132,43 @@ def timeline_markdown(session: Session, app: App, matter: Matter) -> str:
     if matter.outcome:
         rows.append(f"- {'结果' if zh else 'Outcome'}: {outcome_label(matter.outcome, lang)}")
     if matter.feedback_due and matter.status == "resolved":
-        rows.append(f"- {'回访截止' if zh else 'Feedback due'}: "
-                    f"{local_time(app, matter.feedback_due, lang)}")
-    head = ("单位", "角色", "状态", "签收时限", "办结时限") if zh else (
-        "Department", "Role", "Status", "Acknowledge by", "Due")
-    rows += ["", f"## {'承办单位' if zh else 'Departments'}", "", "| " + " | ".join(head) + " |",
-             "|" + "---|" * len(head)]
+        rows.append(
+            f"- {'回访截止' if zh else 'Feedback due'}: "
+            f"{local_time(app, matter.feedback_due, lang)}"
+        )
+    head = (
+        ("单位", "角色", "状态", "签收时限", "办结时限")
+        if zh
+        else ("Department", "Role", "Status", "Acknowledge by", "Due")
+    )
+    rows += [
+        "",
+        f"## {'承办单位' if zh else 'Departments'}",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+    ]
     for a in assignments_of(session, matter):
         rows.append(
             f"| {config.department_name(a.department, lang)} | {label(a.role, 'role', lang)} | "
             f"{label(a.status, 'assignment', lang)} | {local_time(app, a.ack_due, lang)} | "
             f"{local_time(app, a.due, lang)} |"
         )
-    head = ("时间", "环节", "操作方") if zh else ("When", "Step", "By")
-    rows += ["", f"## {'时间线' if zh else 'Timeline'}", "", "| " + " | ".join(head) + " |",
-             "|" + "---|" * len(head)]
+    when = ("时间", "环节", "操作方") if zh else ("When", "Step", "By")
+    rows += [
+        "",
+        f"## {'时间线' if zh else 'Timeline'}",
+        "",
+        "| " + " | ".join(when) + " |",
+        "|" + "---|" * len(when),
+    ]
     for e in events_of(session, matter):
-        rows.append(
-            f"| {local_time(app, e.at, lang)} | {e.action} | "
-            f"{config.department_name(e.actor, lang) if e.actor in config.departments else e.actor} |"
-        )
+        rows.append(f"| {local_time(app, e.at, lang)} | {e.action} | {_actor(app, e.actor)} |")
     return "\n".join(rows) + "\n"
 
 
-def masked_citizen(session: Session, matter: Matter) -> dict[str, str]:
-    citizen = citizen_of(session, matter)
-    return {"name": mask_name(citizen.name), "phone": mask_phone(citizen.phone)}
+def _actor(app: App, actor: str) -> str:
+    """A department's name, or the actor's code (center, system, citizen) as it is."""
+    if actor in app.config.departments:
+        return app.config.department_name(actor, app.language)
+    return actor

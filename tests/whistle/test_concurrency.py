@@ -20,8 +20,15 @@ def test_answer_lands_while_a_flow_of_the_matter_hangs_on_a_channel(world: World
     app = get_app()
     now = datetime.fromisoformat("2026-11-26T10:00:00+08:00")
     with session(app.engine) as s:  # the center adds a co-handler: one more notice to send
-        service.refer(session=s, app=app, number=number, lead="hrss",
-                      co=["public_security", "justice", "civil_affairs"], actor="center", now=now)
+        service.refer(
+            session=s,
+            app=app,
+            number=number,
+            lead="hrss",
+            co=["public_security", "justice", "civil_affairs"],
+            actor="center",
+            now=now,
+        )
 
     world.http.hang()
     outcome: list[StageRun] = []

@@ -11,6 +11,7 @@ from prefect.client.schemas.filters import (
     ArtifactFilter,
     ArtifactFilterKey,
     FlowRunFilter,
+    FlowRunFilterId,
     FlowRunFilterTags,
     LogFilter,
     LogFilterFlowRunId,
@@ -41,8 +42,16 @@ def test_no_personal_data_outside_the_store(world: World) -> None:
         world.ok("ack", number, "--department", dept)
     for dept in ("justice", "public_security"):
         world.ok("report", number, "--department", dept, "--note", f"已联系{NAME}核实")
-    world.ok("resolve", number, "--department", "hrss", "--outcome", "mediated",
-             "--note", f"已与{NAME}达成协议")
+    world.ok(
+        "resolve",
+        number,
+        "--department",
+        "hrss",
+        "--outcome",
+        "mediated",
+        "--note",
+        f"已与{NAME}达成协议",
+    )
     world.ok("feedback", number, "--unsatisfied", "--comment", f"我是{NAME}，电话{PHONE}")
     world.ok("resolve", number, "--department", "hrss", "--outcome", "handled", "--note", "已支付")
     world.ok("feedback", number, "--satisfied")
@@ -57,7 +66,7 @@ def test_no_personal_data_outside_the_store(world: World) -> None:
             _clean(json.dumps(run.parameters, ensure_ascii=False, default=str), "run parameters")
             _clean(" ".join(run.tags), "run tags")
             task_runs = client.read_task_runs(
-                flow_run_filter=FlowRunFilter(id={"any_": [run.id]})  # type: ignore[arg-type]
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id]))
             )
             for task_run in task_runs:
                 _clean(task_run.name, "task run name")

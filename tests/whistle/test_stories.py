@@ -15,7 +15,7 @@ def actions(doc: dict[str, Any]) -> list[str]:
 
 
 def part(doc: dict[str, Any], department: str) -> dict[str, Any]:
-    live = [a for a in doc["assignments"] if a["department"] == department]
+    live: list[dict[str, Any]] = [a for a in doc["assignments"] if a["department"] == department]
     assert live, f"{department} has no part in {doc['number']}"
     return live[-1]
 
@@ -119,11 +119,26 @@ def test_unsatisfied_citizen_reopens_to_lead(world: World) -> None:
     lead = world.ok("show", number)["lead_department"]
     assert lead == "market_regulation"
     world.ok("ack", number, "--department", lead)
-    first = world.ok("resolve", number, "--department", lead, "--outcome", "explained",
-                     "--note", "已解释政策", at="2026-11-27T10:00:00+08:00")
+    first = world.ok(
+        "resolve",
+        number,
+        "--department",
+        lead,
+        "--outcome",
+        "explained",
+        "--note",
+        "已解释政策",
+        at="2026-11-27T10:00:00+08:00",
+    )
     first_due = part(first, lead)["due"]
-    doc = world.ok("feedback", number, "--unsatisfied", "--comment", "商家仍未退款",
-                   at="2026-11-30T10:00:00+08:00")
+    doc = world.ok(
+        "feedback",
+        number,
+        "--unsatisfied",
+        "--comment",
+        "商家仍未退款",
+        at="2026-11-30T10:00:00+08:00",
+    )
     assert doc["status"] == "in_progress" and doc["reopen_count"] == 1
     assert part(doc, lead)["status"] == "acknowledged"
     assert part(doc, lead)["due"] > first_due  # a fresh deadline from the reopening
@@ -131,8 +146,17 @@ def test_unsatisfied_citizen_reopens_to_lead(world: World) -> None:
     assert "重办" in reopened["title"] and "商家仍未退款" in reopened["message"]
     assert actions(doc)[-1] == "reopened"
 
-    doc = world.ok("resolve", number, "--department", lead, "--outcome", "handled",
-                   "--note", "已督促退款", at="2026-12-01T10:00:00+08:00")
+    doc = world.ok(
+        "resolve",
+        number,
+        "--department",
+        lead,
+        "--outcome",
+        "handled",
+        "--note",
+        "已督促退款",
+        at="2026-12-01T10:00:00+08:00",
+    )
     doc = world.ok("feedback", number, "--satisfied", at="2026-12-01T12:00:00+08:00")
     assert doc["status"] == "closed"
 
@@ -164,11 +188,15 @@ def test_no_feedback_closes_after_window(world: World) -> None:
     ("args", "message"),
     [
         (["ack", "{n}", "--department", "health"], "not assigned"),
-        (["resolve", "{n}", "--department", "hrss", "--outcome", "mediated", "--note", "x"],
-         "cannot resolve while referred"),
+        (
+            ["resolve", "{n}", "--department", "hrss", "--outcome", "mediated", "--note", "x"],
+            "cannot resolve while referred",
+        ),
         (["report", "{n}", "--department", "hrss", "--note", "x"], "the lead resolves"),
-        (["resolve", "{n}", "--department", "hrss", "--outcome", "solved", "--note", "x"],
-         "unknown outcome"),
+        (
+            ["resolve", "{n}", "--department", "hrss", "--outcome", "solved", "--note", "x"],
+            "unknown outcome",
+        ),
         (["return", "{n}", "--department", "hrss", "--reason", "  "], "reason: it is empty"),
         (["feedback", "{n}", "--satisfied"], "cannot satisfied while referred"),
         (["refer", "{n}", "--lead", "nobody"], "unknown department 'nobody'"),
@@ -213,8 +241,14 @@ def test_refused_intake_writes_nothing(world: World, field: str, value: str, mes
 
 def _intake_with(field: str, value: str) -> list[str]:
     """A valid intake with one field replaced (or added) by a bad value."""
-    values = {"category": "labour", "title": "t", "description": "d", "area": "T01V01",
-              "name": "李四", "phone": "13900001111"} | {field: value}
+    values = {
+        "category": "labour",
+        "title": "t",
+        "description": "d",
+        "area": "T01V01",
+        "name": "李四",
+        "phone": "13900001111",
+    } | {field: value}
     args = ["intake"]
     for key, item in values.items():
         args += [f"--{key.replace('_', '-')}", item]
@@ -233,7 +267,9 @@ def test_clock_override_needs_permission(world: World, monkeypatch: pytest.Monke
 def test_colour_and_tier_from_grading(world: World) -> None:
     red = world.intake(people=60, title="群体讨薪", description="六十名工人讨薪")
     assert (red["colour"], red["tier"]) == ("red", "district")
-    orange = world.intake(visits=3, category="neighbour", title="反复来访", description="第四次来访")
+    orange = world.intake(
+        visits=3, category="neighbour", title="反复来访", description="第四次来访"
+    )
     assert (orange["colour"], orange["tier"]) == ("orange", "town")
     assert orange["lead_department"] == "T01.judicial_office"
     town_only = world.intake(area="T05", category="neighbour", title="镇级", description="镇级事项")
