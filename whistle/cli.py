@@ -301,7 +301,8 @@ def _parser() -> argparse.ArgumentParser:
         "up", help="run the whole center locally: store, Prefect server and UI, demo"
     )
     p.add_argument("--no-demo", action="store_true")
-    p.add_argument("--port", type=int, default=4200)
+    p.add_argument("--port", type=int, default=4200, help="Prefect server and UI port")
+    p.add_argument("--inbox-port", type=int, default=8765, help="local notice inbox port")
     p.set_defaults(handler=None)
     return parser
 
@@ -320,7 +321,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "up":
         from whistle.up import up
 
-        return up(port=args.port, demo=not args.no_demo)
+        return up(port=args.port, inbox_port=args.inbox_port, demo=not args.no_demo)
     try:
         app = get_app()
         if args.command == "init":

@@ -194,6 +194,16 @@ def _play(app: App, number: str, story: str, t: datetime) -> None:
     run_stage(app, "feedback", number, t + 12 * step)
 
 
+def flush_prefect(timeout: float = 10) -> None:
+    """Send the logs and events still queued in this process while the server is up; left for
+    the interpreter's exit, they would wait on a server that is gone."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        worker.drain_all(timeout=timeout)
+
+
 class _Stop(Exception):
     pass
 
@@ -202,7 +212,7 @@ def _raise_stop(_signum: int, _frame: FrameType | None) -> None:
     raise _Stop
 
 
-def up(*, port: int = 4200, demo: bool = True) -> int:
+def up(*, port: int = 4200, inbox_port: int = INBOX_PORT, demo: bool = True) -> int:
     """Run the center until interrupted; returns the process exit code."""
     try:
         app = get_app()
@@ -212,7 +222,7 @@ def up(*, port: int = 4200, demo: bool = True) -> int:
     home = app.settings.home
     home.mkdir(parents=True, exist_ok=True)
     create_schema(app.engine)
-    for needed in (port, INBOX_PORT):
+    for needed in (port, inbox_port):
         if not _port_free(needed):
             print(
                 f"whistle: port {needed} on 127.0.0.1 is in use (is Whistle already up?)",
@@ -222,7 +232,7 @@ def up(*, port: int = 4200, demo: bool = True) -> int:
     signal.signal(signal.SIGTERM, _raise_stop)
     api = f"http://127.0.0.1:{port}/api"
     server = start_prefect_server(home, port)
-    inbox = Inbox(home / "inbox", INBOX_PORT).start()
+    inbox = Inbox(home / "inbox", inbox_port).start()
     try:
         print(f"whistle: starting the Prefect server on 127.0.0.1:{port} …", flush=True)
         wait_healthy(api, server)
@@ -246,6 +256,7 @@ def up(*, port: int = 4200, demo: bool = True) -> int:
         print("\nwhistle: stopping …", flush=True)
         return 0
     finally:
+        flush_prefect()
         inbox.stop()
         stop_process(server)
         print("whistle: stopped.", flush=True)

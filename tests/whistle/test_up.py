@@ -1,0 +1,77 @@
+"""The README's main command: `whistle up` brings the center up, shows demo matters in a real
+Prefect server, and stops everything on SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
+from prefect.settings import PREFECT_API_URL, temporary_settings
+
+from tests.fixtures import ROOT
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_up_runs_the_center_and_stops_cleanly(tmp_path: Path) -> None:
+    port, inbox = _free_port(), _free_port()
+    config = tmp_path / "config"
+    shutil.copytree(ROOT / "config", config)
+    channels = config / "channels.yaml"
+    channels.write_text(channels.read_text(encoding="utf-8").replace("8765", str(inbox)), "utf-8")
+    env = dict(os.environ, WHISTLE_HOME=str(tmp_path / "home"), WHISTLE_CONFIG=str(config))
+    for name in ("WHISTLE_DATABASE_URL", "PREFECT_API_URL", "WHISTLE_ALLOW_CLOCK_OVERRIDE"):
+        env.pop(name, None)
+    log = (tmp_path / "up.log").open("w+b")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "whistle", "up", "--port", str(port), "--inbox-port", str(inbox)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        cwd=tmp_path,
+    )
+    try:
+        deadline = time.monotonic() + 150
+        text = ""
+        while "Stop with Ctrl-C" not in text:
+            assert process.poll() is None, f"whistle up ended early:\n{text}"
+            assert time.monotonic() < deadline, f"whistle up did not come up:\n{text}"
+            time.sleep(0.5)
+            text = (tmp_path / "up.log").read_text("utf-8", "replace")
+        line = next(x for x in text.splitlines() if "Demo matters:" in x)
+        numbers = [n.strip() for n in line.split(":", 1)[1].split(",")]
+        assert len(numbers) == 6 and all(n.startswith("M") for n in numbers)
+        assert f"http://127.0.0.1:{port}/runs" in text
+
+        with (
+            temporary_settings({PREFECT_API_URL: f"http://127.0.0.1:{port}/api"}),
+            get_client(sync_client=True) as client,
+        ):
+            runs = client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[f"matter:{numbers[0]}"]))
+            )
+            assert {r.name.split(" · ")[-1] for r in runs} >= {"受理分流", "办结", "回访"}
+            assert all(r.state is not None and r.state.is_completed() for r in runs)
+        filed = list((tmp_path / "home" / "inbox").glob("*.log"))
+        assert any(f.name == "center.log" for f in filed)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=60)
+        log.close()
+    assert code == 0
+    assert "whistle: stopped." in (tmp_path / "up.log").read_text("utf-8", "replace")
+    with socket.socket() as sock:
+        assert sock.connect_ex(("127.0.0.1", port)) != 0, "the Prefect server is still running"
