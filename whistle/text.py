@@ -19,6 +19,11 @@ def human(result: Any) -> str:
     return str(result)
 
 
+def _when(iso: str | None) -> str:
+    """'2026-11-30T09:00:00.123+08:00' → '2026-11-30 09:00' (local time, as stored in the view)."""
+    return iso[:16].replace("T", " ") if iso else "-"
+
+
 def _matter(m: dict[str, Any]) -> str:
     lines = [
         f"{m['number']}  {m['status_label']} ({m['status']})  "
@@ -30,9 +35,9 @@ def _matter(m: dict[str, Any]) -> str:
             continue
         lines.append(
             f"  {a['role']:4} {a['department_name']} [{a['status']}] "
-            f"ack by {a['ack_due'] or '-'}, due {a['due'] or '-'}"
+            f"ack by {_when(a['ack_due'])}, due {_when(a['due'])}"
         )
     for e in m["events"][-5:]:
         who = e["department"] or e["actor"]
-        lines.append(f"  {e['at']}  {e['action']}  {who}")
+        lines.append(f"  {_when(e['at'])}  {e['action']}  {who}")
     return "\n".join(lines)
