@@ -394,6 +394,7 @@ class PrefectServer:
     """`prefect server start` on a free loopback port with its own PREFECT_HOME."""
 
     home: Path
+    extra_env: dict[str, str] = field(default_factory=dict)
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     log: Path | None = None
@@ -413,7 +414,7 @@ class PrefectServer:
             "PREFECT_SERVER_API_PORT": str(self.port),
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
             "PREFECT_SERVER_UI_ENABLED": "false",
-        }
+        } | self.extra_env
         prefect_bin = Path(sys.executable).parent / "prefect"
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
@@ -613,14 +614,19 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 def bench(args: argparse.Namespace) -> dict[str, Any]:
     with contextlib.ExitStack() as stack:
-        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="whistle-bench-")))
+        if args.keep_temp:
+            tmp = Path(tempfile.mkdtemp(prefix="whistle-bench-"))
+            print(f"bench: keeping {tmp} (config, store, Prefect server home and log)")
+        else:
+            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="whistle-bench-")))
         http = stack.enter_context(TimedHttpReceiver())
         smtp = stack.enter_context(SmtpReceiver())
         folder = tmp / "config"
         shutil.copytree(ROOT / "config", folder)
         wire_channels(folder, http, smtp)
 
-        server = PrefectServer(tmp / "prefect-server")
+        extra = dict(item.split("=", 1) for item in args.server_env)
+        server = PrefectServer(tmp / "prefect-server", extra)
         stack.callback(server.stop)
         began_setup = time.perf_counter()
         server.start()
@@ -800,6 +806,14 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--pg-admin", default=PG_ADMIN, help="PostgreSQL URL to create databases from")
     p.add_argument("--profile", metavar="FILE", help="cProfile the measured part into FILE")
     p.add_argument("--show-logs", action="store_true", help="let Prefect log to the console")
+    p.add_argument("--keep-temp", action="store_true", help="keep the temporary folder")
+    p.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra environment for the Prefect server (repeatable)",
+    )
     args = p.parse_args(argv)
     if args.matters < 1 or args.warmup < 0 or args.in_flight < 1:
         p.error("--matters and --in-flight must be at least 1, --warmup at least 0")
