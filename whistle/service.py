@@ -91,6 +91,7 @@ def _record(
     note: str | None = None,
     **data: Any,
 ) -> Event:
+    """Append a timeline event; the matter is touched (updated_at) and saved with it."""
     assert matter.id is not None  # flushed before any event is recorded
     event = Event(
         matter_id=matter.id,
@@ -309,8 +310,6 @@ def refer(
 
     matter.status = new_status
     matter.lead_department = lead
-    matter.updated_at = now
-    session.add(matter)
     event = _record(
         session,
         matter,
@@ -379,8 +378,6 @@ def acknowledge(
     assignment.acknowledged_at = now
     if assignment.role == Role.lead:
         matter.status = next_status(matter.number, Status(matter.status), Action.acknowledge)
-    matter.updated_at = now
-    session.add(matter)
     _record(
         session,
         matter,
@@ -403,8 +400,6 @@ def progress(
     if matter.status not in (Status.referred, Status.in_progress):
         next_status(matter.number, Status(matter.status), Action.progress)  # raises with a hint
     _assignment_step(session, matter, department, Action.progress)
-    matter.updated_at = now
-    session.add(matter)
     _record(
         session,
         matter,
@@ -429,8 +424,6 @@ def return_matter(
     if assignment.role == Role.lead:
         matter.status = next_status(matter.number, Status(matter.status), Action.return_)
         matter.lead_department = None
-    matter.updated_at = now
-    session.add(matter)
     event = _record(
         session,
         matter,
@@ -469,8 +462,6 @@ def report(
         )
     _assignment_step(session, matter, department, Action.report)
     assignment.finished_at = now
-    matter.updated_at = now
-    session.add(matter)
     _record(
         session,
         matter,
@@ -525,8 +516,6 @@ def resolve(
     matter.resolved_at = now
     matter.feedback = None
     matter.feedback_due = due_at(now, app.config.deadlines.feedback, app.calendar)
-    matter.updated_at = now
-    session.add(matter)
     event = _record(
         session,
         matter,
@@ -571,10 +560,8 @@ def feedback(
     action = Action.satisfied if satisfied else Action.unsatisfied
     matter.status = next_status(matter.number, Status(matter.status), action)
     matter.feedback = action.value
-    matter.updated_at = now
     if satisfied:
         matter.closed_at = now
-        session.add(matter)
         event = _record(
             session,
             matter,
@@ -607,7 +594,6 @@ def feedback(
     matter.reopen_count += 1
     matter.feedback_due = None
     matter.resolved_at = None
-    session.add(matter)
     event = _record(
         session,
         matter,
@@ -643,8 +629,6 @@ def close_without_feedback(
     matter.status = next_status(matter.number, Status(matter.status), Action.no_feedback)
     matter.feedback = "no_feedback"
     matter.closed_at = now
-    matter.updated_at = now
-    session.add(matter)
     event = _record(session, matter, action="closed", actor="system", now=now, reason="no_feedback")
     enqueue(
         session,
