@@ -350,6 +350,15 @@ def tree_peak_rss_mib(pid: int) -> float:
     return total / 1024
 
 
+def self_status(key: str) -> int:
+    """A number from /proc/self/status (VmRSS in KiB, Threads, ...); 0 when missing."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(f"{key}:"):
+                return int(line.split()[1])
+    return 0
+
+
 def thread_cpu(native_id: int | None) -> float:
     if native_id is None:
         return 0.0
@@ -691,6 +700,7 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
             profiler = cProfile.Profile(timer)
 
         # --- measured -------------------------------------------------------------------------
+        rss0, threads0 = self_status("VmRSS"), self_status("Threads")
         http_cpu0 = http.handler_cpu
         threads_cpu0 = sum(thread_cpu(t) for t in receiver_tids)
         server_cpu0 = tree_cpu(server.pid)
@@ -713,6 +723,7 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         server_rss = tree_peak_rss_mib(server.pid)
         server_procs = len(process_tree(server.pid))
         client_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        rss1, threads1 = self_status("VmRSS"), self_status("Threads")
         n = len(measured)
         figures: dict[str, Any] = {
             "matters": n,
@@ -744,6 +755,8 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
                 "max": round(1000 * max(tally.latencies), 1),
             },
             "peak_rss_mib": {"client": round(client_rss, 1), "server": round(server_rss, 1)},
+            "client_rss_mib": {"before": round(rss0 / 1024, 1), "after": round(rss1 / 1024, 1)},
+            "client_threads": {"before": threads0, "after": threads1},
             "server_processes": server_procs,
             "server_start_s": round(setup_s, 1),
             "clock": {"from": T0.isoformat(), "to": driver.clock.at.isoformat(),
@@ -772,7 +785,10 @@ def table(f: dict[str, Any]) -> str:
          f"{f['server_idle_cpu_pct']:.1f}% CPU, drained {f['server_drain_s']:.1f} s after"),
         ("intake→notice p50 (ms)", f"{lat['p50']:.0f}", "intake call to lead's referral webhook"),
         ("intake→notice p95 (ms)", f"{lat['p95']:.0f}", f"max {lat['max']:.0f} ms"),
-        ("peak RSS client (MiB)", f"{f['peak_rss_mib']['client']:.0f}", "ru_maxrss"),
+        ("peak RSS client (MiB)", f"{f['peak_rss_mib']['client']:.0f}",
+         f"ru_maxrss; RSS {f['client_rss_mib']['before']:.0f} → {f['client_rss_mib']['after']:.0f}"
+         f" MiB and threads {f['client_threads']['before']} → {f['client_threads']['after']}"
+         " over the measured part"),
         ("peak RSS server (MiB)", f"{f['peak_rss_mib']['server']:.0f}", "VmHWM, process tree"),
         ("notices delivered", str(f["notices_delivered"]),
          f"stage warnings: {f['stage_warnings']}"),

@@ -1,0 +1,1 @@
+"""Deployment declarations (the scheduled sweep, served deployments) live here."""

@@ -7,6 +7,7 @@ next attempt time. A claim left behind by a crash is taken back after CLAIM_EXPI
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -79,8 +80,9 @@ def _send_each(notice: Notice, urls: list[str]) -> tuple[bool, str | None]:
             continue
         if result.ok:
             done.append(index)
-        else:
-            errors.append(f"channel {index + 1}: {result.error}")
+        else:  # send() numbers its one channel "channel 1"; say which of ours it was
+            reason = re.sub(r"^channel \d+: ", "", result.error or "delivery failed")
+            errors.append(f"channel {index + 1}: {reason}")
     notice.delivered = done
     return not errors, "; ".join(errors) or None
 
