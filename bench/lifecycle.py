@@ -365,6 +365,29 @@ def thread_cpu(native_id: int | None) -> float:
     return _stat_cpu(Path(f"/proc/self/task/{native_id}/stat"))
 
 
+def code_version() -> str:
+    """The commit measured, and whether files other than bench/ differ from it."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    changed = [ln[3:] for ln in status.splitlines() if not ln[3:].startswith("bench/")]
+    return head + (f" + uncommitted changes in {len(changed)} file(s)" if changed else "")
+
+
 def machine() -> dict[str, Any]:
     model = "unknown CPU"
     with contextlib.suppress(OSError):
@@ -533,12 +556,14 @@ class Driver:
     clock: Clock
     commands: Counter[str] = field(default_factory=Counter)
     stage_warnings: list[str] = field(default_factory=list)
+    peak_threads: int = 0  # this process's threads, sampled after each command
 
     def run(self, argv: list[str]) -> dict[str, Any]:
         out, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = self.main([*argv, "--json", "--at", self.clock.tick()])
         self.commands[argv[0]] += 1
+        self.peak_threads = max(self.peak_threads, self_status("Threads"))
         if code != 0:
             said = err.getvalue().strip()
             raise BenchError(f"whistle {' '.join(argv[:2])} exited {code}: {said}")
@@ -635,6 +660,7 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         wire_channels(folder, http, smtp)
 
         extra = dict(item.split("=", 1) for item in args.server_env)
+        version = code_version()
         server = PrefectServer(tmp / "prefect-server", extra)
         stack.callback(server.stop)
         began_setup = time.perf_counter()
@@ -701,6 +727,7 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
 
         # --- measured -------------------------------------------------------------------------
         rss0, threads0 = self_status("VmRSS"), self_status("Threads")
+        driver.peak_threads = threads0
         http_cpu0 = http.handler_cpu
         threads_cpu0 = sum(thread_cpu(t) for t in receiver_tids)
         server_cpu0 = tree_cpu(server.pid)
@@ -723,7 +750,7 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         server_rss = tree_peak_rss_mib(server.pid)
         server_procs = len(process_tree(server.pid))
         client_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        rss1, threads1 = self_status("VmRSS"), self_status("Threads")
+        rss1 = self_status("VmRSS")
         n = len(measured)
         figures: dict[str, Any] = {
             "matters": n,
@@ -756,12 +783,13 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
             },
             "peak_rss_mib": {"client": round(client_rss, 1), "server": round(server_rss, 1)},
             "client_rss_mib": {"before": round(rss0 / 1024, 1), "after": round(rss1 / 1024, 1)},
-            "client_threads": {"before": threads0, "after": threads1},
+            "client_threads": {"before": threads0, "peak": driver.peak_threads},
             "server_processes": server_procs,
             "server_start_s": round(setup_s, 1),
             "clock": {"from": T0.isoformat(), "to": driver.clock.at.isoformat(),
                       "step_s": step.total_seconds()},
             "machine": machine() | {"store": store_name},
+            "code": version,
         }  # fmt: skip
         if profiler is not None:
             profiler.dump_stats(args.profile)
@@ -787,8 +815,7 @@ def table(f: dict[str, Any]) -> str:
         ("intake→notice p95 (ms)", f"{lat['p95']:.0f}", f"max {lat['max']:.0f} ms"),
         ("peak RSS client (MiB)", f"{f['peak_rss_mib']['client']:.0f}",
          f"ru_maxrss; RSS {f['client_rss_mib']['before']:.0f} → {f['client_rss_mib']['after']:.0f}"
-         f" MiB and threads {f['client_threads']['before']} → {f['client_threads']['after']}"
-         " over the measured part"),
+         f" MiB, threads {f['client_threads']['before']} → peak {f['client_threads']['peak']}"),
         ("peak RSS server (MiB)", f"{f['peak_rss_mib']['server']:.0f}", "VmHWM, process tree"),
         ("notices delivered", str(f["notices_delivered"]),
          f"stage warnings: {f['stage_warnings']}"),
@@ -802,7 +829,7 @@ def table(f: dict[str, Any]) -> str:
         f"{m['python']} · Prefect {m['prefect']} · store {m['store']}",
         f"mix      {colours} · co-handled {mix['co_handled']} · returned+re-referred "
         f"{mix['returned_rereferred']} · reopened {mix['reopened']}",
-        f"clock    {f['clock']['from']} → {f['clock']['to']}",
+        f"clock    {f['clock']['from']} → {f['clock']['to']} · code {f['code']}",
         "",
     ]
     lines += [f"{name:<{width}}  {value:>8}  {note}" for name, value, note in rows]

@@ -62,13 +62,19 @@ def test_no_personal_data_outside_the_store(world: World) -> None:
         )
         assert {r.name.split(" · ")[-1] for r in runs} >= {"受理分流", "办理", "办结", "回访"}
         for run in runs:
+            assert {f"matter:{number}", f"colour:{doc['colour']}", "town:T01", "lead:hrss"} <= set(
+                run.tags
+            )
             _clean(run.name, f"run name {run.name}")
             _clean(json.dumps(run.parameters, ensure_ascii=False, default=str), "run parameters")
             _clean(" ".join(run.tags), "run tags")
             task_runs = client.read_task_runs(
                 flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id]))
             )
+            assert task_runs
             for task_run in task_runs:
+                # Tagged task runs would each ask the server for tag concurrency slots.
+                assert task_run.tags == [], f"task run {task_run.name} carries {task_run.tags}"
                 _clean(task_run.name, "task run name")
                 _clean(json.dumps(task_run.task_inputs, default=str), "task inputs")
         logs = client.read_logs(
