@@ -1,0 +1,47 @@
+"""The service layer: every action on a matter, for every interface (CLI now, HTTP later).
+
+Each function validates first, then writes the transition, its timeline event and the notices it
+causes in one transaction, and commits. A refused action raises `Refused` and writes nothing.
+The matter row is locked for the transaction (FOR UPDATE on PostgreSQL, an immediate write
+transaction on SQLite), so two answers about one matter never overwrite each other.
+"""
+
+from whistle.service.answers import acknowledge, progress, report, resolve, return_matter
+from whistle.service.feedback import (
+    close_without_feedback,
+    feedback,
+    feedback_overdue,
+    stuck_in_intake,
+)
+from whistle.service.intake import register
+from whistle.service.referral import proposed_route, refer, refer_by_rules
+from whistle.service.store import (
+    CENTER,
+    CITIZEN,
+    assignments_of,
+    citizen_of,
+    events_of,
+    get_matter,
+)
+
+__all__ = [
+    "CENTER",
+    "CITIZEN",
+    "acknowledge",
+    "assignments_of",
+    "citizen_of",
+    "close_without_feedback",
+    "events_of",
+    "feedback",
+    "feedback_overdue",
+    "get_matter",
+    "progress",
+    "proposed_route",
+    "refer",
+    "refer_by_rules",
+    "register",
+    "report",
+    "resolve",
+    "return_matter",
+    "stuck_in_intake",
+]

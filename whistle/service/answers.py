@@ -1,0 +1,226 @@
+"""Department answers: acknowledge, progress, return, report, resolve."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from models.deadlines import due_at
+from models.status import (
+    Action,
+    AssignmentStatus,
+    Role,
+    Status,
+    next_assignment_status,
+    next_status,
+)
+from models.tables import Assignment, Matter
+from notifications.kinds import NoticeKind
+from whistle import inputs
+from whistle.app import App
+from whistle.errors import Refused
+from whistle.inputs import Outcome, note
+from whistle.outbox import enqueue
+from whistle.service.store import (
+    CENTER,
+    CITIZEN,
+    assignments_of,
+    commit,
+    get_matter,
+    live_assignment,
+    record,
+)
+
+
+def assignment_step(
+    session: Session, matter: Matter, department: str, action: Action
+) -> Assignment:
+    assignment = live_assignment(session, matter, department)
+    assignment.status = next_assignment_status(
+        f"{matter.number}/{department}", AssignmentStatus(assignment.status), action
+    )
+    session.add(assignment)
+    return assignment
+
+
+def acknowledge(
+    *, session: Session, app: App, number: str, department: str, now: datetime
+) -> Matter:
+    """A department acknowledges (签收/报到) its part; the lead's doing so starts handling."""
+    matter = get_matter(session, number, lock=True)
+    assignment = assignment_step(session, matter, department, Action.acknowledge)
+    assignment.acknowledged_at = now
+    if assignment.role == Role.lead:
+        matter.status = next_status(matter.number, Status(matter.status), Action.acknowledge)
+    record(
+        session,
+        matter,
+        action="acknowledged",
+        actor=department,
+        department=department,
+        now=now,
+        role=assignment.role,
+    )
+    commit(session)
+    return matter
+
+
+def progress(
+    *, session: Session, app: App, number: str, department: str, note: str, now: datetime
+) -> Matter:
+    """A department reports how handling goes (进展); the matter's status does not change."""
+    text = inputs.note(note, "note")
+    matter = get_matter(session, number, lock=True)
+    if matter.status not in (Status.referred, Status.in_progress):
+        next_status(matter.number, Status(matter.status), Action.progress)  # raises with a hint
+    assignment_step(session, matter, department, Action.progress)
+    record(
+        session,
+        matter,
+        action="progress",
+        actor=department,
+        department=department,
+        note=text,
+        now=now,
+    )
+    commit(session)
+    return matter
+
+
+def return_matter(
+    *, session: Session, app: App, number: str, department: str, reason: str, now: datetime
+) -> Matter:
+    """A department sends its part back as not its business (退回); the center is told."""
+    text = note(reason, "reason")
+    matter = get_matter(session, number, lock=True)
+    assignment = assignment_step(session, matter, department, Action.return_)
+    assignment.finished_at = now
+    if assignment.role == Role.lead:
+        matter.status = next_status(matter.number, Status(matter.status), Action.return_)
+        matter.lead_department = None
+    event = record(
+        session,
+        matter,
+        action="returned",
+        actor=department,
+        department=department,
+        note=text,
+        now=now,
+        role=assignment.role,
+    )
+    enqueue(
+        session,
+        app,
+        matter,
+        kind=NoticeKind.returned,
+        recipient=CENTER,
+        step=event,
+        department=department,
+        reason=text,
+    )
+    commit(session)
+    return matter
+
+
+def report(
+    *, session: Session, app: App, number: str, department: str, note: str, now: datetime
+) -> Matter:
+    """A co-handler files its part (报送) for the lead to build on."""
+    text = inputs.note(note, "note")
+    matter = get_matter(session, number, lock=True)
+    assignment = live_assignment(session, matter, department)
+    if assignment.role != Role.co:
+        raise Refused(
+            f"{matter.number}: {department} leads this matter; the lead resolves it, "
+            "co-handlers report"
+        )
+    assignment_step(session, matter, department, Action.report)
+    assignment.finished_at = now
+    record(
+        session,
+        matter,
+        action="reported",
+        actor=department,
+        department=department,
+        note=text,
+        now=now,
+    )
+    commit(session)
+    return matter
+
+
+def resolve(
+    *,
+    session: Session,
+    app: App,
+    number: str,
+    department: str,
+    outcome: str,
+    note: str,
+    now: datetime,
+) -> Matter:
+    """The lead resolves the matter (办结); the center is told, the citizen asked for feedback."""
+    try:
+        result = Outcome(outcome)
+    except ValueError:
+        known = ", ".join(o.value for o in Outcome)
+        raise Refused(f"outcome: unknown outcome '{outcome}' (known: {known})") from None
+    text = inputs.note(note, "note")
+    matter = get_matter(session, number, lock=True)
+    assignment = live_assignment(session, matter, department)
+    if assignment.role != Role.lead:
+        raise Refused(
+            f"{matter.number}: only the lead department ({matter.lead_department}) "
+            "resolves; a co-handler reports its part"
+        )
+    new_status = next_status(matter.number, Status(matter.status), Action.resolve)
+    pending = [
+        a.department
+        for a in assignments_of(session, matter)
+        if a.role == Role.co
+        and a.status in (AssignmentStatus.referred, AssignmentStatus.acknowledged)
+    ]
+    if pending:
+        raise Refused(f"{matter.number}: co-handler(s) {', '.join(pending)} have not reported yet")
+    matter.status = new_status
+    assignment_step(session, matter, department, Action.resolve)
+    assignment.finished_at = now
+    matter.outcome = result.value
+    matter.outcome_note = text
+    matter.resolved_at = now
+    matter.feedback = None
+    matter.feedback_due = due_at(now, app.config.deadlines.feedback, app.calendar)
+    event = record(
+        session,
+        matter,
+        action="resolved",
+        actor=department,
+        department=department,
+        note=text,
+        now=now,
+        outcome=result.value,
+    )
+    enqueue(
+        session,
+        app,
+        matter,
+        kind=NoticeKind.resolution,
+        recipient=CENTER,
+        step=event,
+        department=department,
+    )
+    enqueue(
+        session,
+        app,
+        matter,
+        kind=NoticeKind.feedback_request,
+        recipient=CITIZEN,
+        step=event,
+        department=department,
+    )
+    commit(session)
+    return matter
+
+
+# --- citizen feedback and closing --------------------------------------------------------------
