@@ -6,10 +6,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from prefect import flow, task
+from prefect.artifacts import create_table_artifact
 
 from tasks.notices import deliver_notices
 from whistle.app import get_app
 from whistle.db import session
+from whistle.queries import notice_health
 from whistle.service import feedback_overdue, stuck_in_intake
 from whistle.sweep import STUCK_AFTER
 
@@ -50,4 +52,24 @@ def deadline_sweep(now: datetime | None = None) -> dict[str, Any]:
             )
     referred = [n for n in stuck if run_stage(app, "intake", n, moment).ok]
     notices = deliver_notices(None, moment)
-    return {"steps": steps, "referred": referred, "notices": notices}
+    health = publish_sweep(moment, len(steps), len(referred))
+    return {"steps": steps, "referred": referred, "notices": notices, "outbox": health}
+
+
+@task(name="publish sweep summary")
+def publish_sweep(now: datetime, steps: int, referred: int) -> dict[str, int]:
+    """A table artifact for the center: what the sweep did and which notices are stuck."""
+    app = get_app()
+    with session(app.engine) as s:
+        health = notice_health(s)
+    create_table_artifact(
+        [
+            {"item": "steps taken", "count": steps},
+            {"item": "stuck intakes referred", "count": referred},
+            {"item": "notices failed, to retry", "count": health["failed"]},
+            {"item": "notices dead (whistle notices --failed)", "count": health["dead"]},
+        ],
+        key="deadline-sweep",
+        description=f"sweep as of {now.isoformat(timespec='minutes')}",
+    )
+    return health

@@ -214,14 +214,49 @@ class DeadlinesFile(_Strict):
 
 
 class Channel(_Strict):
-    """One Apprise URL and the recipients it serves (codes or shell-style patterns)."""
+    """One Apprise URL and the recipients it serves: codes or shell-style patterns, where a
+    recipient is a department code, optionally with a role: 'hrss/head', 'center/leadership'."""
 
     url: str = Field(min_length=3)
     to: list[str] = Field(min_length=1)
     language: Literal["zh", "en"] = "zh"
 
 
+class DeliveryRules(_Strict):
+    """How hard to try: retry delays, then a steady interval, until giving up; timeouts."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    retry: list[Duration] = [
+        Duration(1, "minutes"),
+        Duration(5, "minutes"),
+        Duration(30, "minutes"),
+    ]
+    then_every: Duration = Duration(2, "hours")
+    give_up_after: Duration = Duration(1, "days")
+    connect_timeout: float = Field(default=5.0, gt=0, le=120)
+    read_timeout: float = Field(default=10.0, gt=0, le=600)
+
+    @field_validator("retry", mode="before")
+    @classmethod
+    def _parse_list(cls, value: Any) -> list[Duration]:
+        if not isinstance(value, list):
+            raise ValueError("a list of durations such as [1m, 5m, 30m]")
+        return [_duration(v) for v in value]
+
+    @field_validator("then_every", "give_up_after", mode="before")
+    @classmethod
+    def _parse(cls, value: Any) -> Duration:
+        duration = _duration(value)
+        if duration.unit == "working_days":
+            raise ValueError("use clock time (m, h, d) for delivery, not working days")
+        return duration
+
+
 class ChannelsFile(_Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    delivery: DeliveryRules = DeliveryRules()
     channels: list[Channel] = []
     citizen: list[str] = Field(
         default=[], description="Apprise URL templates for the citizen; {phone} is filled in"
@@ -427,7 +462,8 @@ def load_config(folder: Path) -> DistrictConfig:
     channels: ChannelsFile = parsed["channels"]
     for i, channel in enumerate(channels.channels):
         for j, pattern in enumerate(channel.to):
-            if pattern != "center" and not any(fnmatchcase(c, pattern) for c in departments):
+            code = pattern.split("/", 1)[0]
+            if not any(fnmatchcase(c, code) for c in departments):
                 raise ConfigError(
                     f"{folder / 'channels.yaml'}: channels[{i}].to[{j}]: '{pattern}' matches "
                     "no department"

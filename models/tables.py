@@ -140,13 +140,15 @@ class Notice(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200, unique=True)
-    matter_id: int = Field(foreign_key="matter.id", index=True)
+    matter_id: int | None = Field(default=None, foreign_key="matter.id", index=True)
     kind: str = Field(max_length=30)
     recipient: str = Field(max_length=60)
     language: str = Field(max_length=5, default="zh")
     subject: str = Field(max_length=300)
     body: str = Field(sa_column=Column(sa.Text, nullable=False))
+    html: str | None = Field(default=None, sa_column=Column(sa.Text))
     status: str = Field(max_length=10, index=True, default="pending")
+    first_attempt_at: datetime | None = _ts(nullable=True)
     attempts: int = 0
     # Channel indexes already delivered, so a retry after a partial failure skips them.
     delivered: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

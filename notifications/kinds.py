@@ -13,3 +13,9 @@ class NoticeKind(StrEnum):
     feedback_request = "feedback_request"  # to the citizen: result and satisfaction question
     reopened = "reopened"  # to the lead: the citizen was not satisfied (重办)
     closing = "closing"  # to the lead: the matter is closed (结案)
+    reminder = "reminder"  # to a department: a clock runs out soon (提醒)
+    urging = "urging"  # to a department and its head: a clock ran out (催办)
+    supervision = "supervision"  # to the center's leadership: long overdue (督办)
+    circulated = "circulated"  # to the committee's leadership: naming the department (通报)
+    extension_decision = "extension_decision"  # to a department: its extension request (延期)
+    digest = "digest"  # to a department, daily: what waits for it, what is overdue

@@ -6,6 +6,7 @@ A district can override any template by putting a file of the same relative path
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +20,7 @@ from jinja2 import (
     StrictUndefined,
     select_autoescape,
 )
+from markupsafe import Markup, escape
 
 from notifications.kinds import NoticeKind
 
@@ -31,6 +33,15 @@ class Rendered:
     body: str
 
 
+_URL = re.compile(r"(https?://[^\s<>\"']+)")
+
+
+def linkify(text: str) -> Markup:
+    """Escape a line, then make its web addresses clickable (Chinese labels end in '：', so
+    Jinja's urlize, which wants a space before a URL, would miss them)."""
+    return Markup(_URL.sub(r'<a href="\1">\1</a>', str(escape(text))))
+
+
 @lru_cache(maxsize=8)
 def environment(override_folder: Path | None = None) -> Environment:
     """Build the environment once per override folder: strict variables, HTML autoescaped."""
@@ -38,7 +49,7 @@ def environment(override_folder: Path | None = None) -> Environment:
     if override_folder is not None and override_folder.is_dir():
         loaders.append(FileSystemLoader(str(override_folder)))
     loaders.append(PackageLoader("notifications", "templates"))
-    return Environment(
+    env = Environment(
         loader=ChoiceLoader(loaders),
         undefined=StrictUndefined,
         autoescape=select_autoescape(enabled_extensions=("html",), default=False),
@@ -46,6 +57,16 @@ def environment(override_folder: Path | None = None) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
+    env.filters["linkify"] = linkify
+    return env
+
+
+def as_html(
+    rendered: Rendered, *, language: str = "zh", override_folder: Path | None = None
+) -> str:
+    """The email form of a rendered notice: the same lines in one escaped HTML layout."""
+    template = environment(override_folder).get_template(f"{language}/_email.html")
+    return template.render(subject=rendered.subject, lines=rendered.body.splitlines())
 
 
 def render(

@@ -138,6 +138,14 @@ def cmd_sweep(ctx: Context, a: argparse.Namespace) -> Any:
     return run_sweep(ctx.app, now=ctx.now)
 
 
+def cmd_digest(ctx: Context, a: argparse.Namespace) -> Any:
+    from flows.digest import daily_digest
+    from whistle.runner import without_heartbeat
+
+    with without_heartbeat():
+        return daily_digest(now=ctx.now, department=a.department)
+
+
 def cmd_notices(ctx: Context, a: argparse.Namespace) -> Any:
     from whistle.queries import list_notices
 
@@ -290,6 +298,8 @@ def _parser() -> argparse.ArgumentParser:
     add(
         "sweep", cmd_sweep, "apply what is due now: lapsed feedback, pending notices, stuck intakes"
     )
+    p = add("digest", cmd_digest, "send each department its daily digest (once a day)")
+    p.add_argument("--department")
     p = add("notices", cmd_notices, "list notices in the outbox")
     p.add_argument("--failed", action="store_true", help="only those not delivered")
     p.add_argument("--number")

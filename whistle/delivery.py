@@ -2,7 +2,10 @@
 
 A notice is claimed by a conditional update (pending → sending) that only one worker can win,
 then sent, then marked sent (with a `notified` timeline event) or failed with its error and a
-next attempt time. A claim left behind by a crash is taken back after CLAIM_EXPIRY.
+next attempt time from the district's delivery rules; when those are spent it is dead, and the
+center sees it in `whistle notices --failed`. A claim left behind by a crash is taken back
+after CLAIM_EXPIRY: delivery is at least once, and exactly once unless a process dies between
+a channel accepting a notice and the store recording it.
 """
 
 from __future__ import annotations
@@ -14,19 +17,14 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from models.retry import next_attempt
 from models.tables import Citizen, Event, Matter, Notice
 from notifications.send import ChannelConfigError, send
 from whistle.app import App
-from whistle.channels import NoChannel, urls_for
+from whistle.channels import NoChannel, is_email, urls_for
 from whistle.db import session as open_session
 
 CLAIM_EXPIRY = timedelta(minutes=10)
-RETRY_DELAYS = (
-    timedelta(minutes=1),
-    timedelta(minutes=5),
-    timedelta(minutes=30),
-    timedelta(hours=2),
-)
 
 
 @dataclass(frozen=True)
@@ -66,15 +64,24 @@ def _claim(session: Session, notice_id: int, now: datetime) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def _send_each(notice: Notice, urls: list[str]) -> tuple[bool, str | None]:
+def _send_each(app: App, notice: Notice, urls: list[str]) -> tuple[bool, str | None]:
     """Send to every channel not yet reached; remember each success on the notice."""
+    rules = app.config.channels.delivery
     errors = []
     done = list(notice.delivered)
     for index, url in enumerate(urls):
         if index in done:
             continue
+        html = notice.html is not None and is_email(url)
         try:
-            result = send([url], subject=notice.subject, body=notice.body)
+            result = send(
+                [url],
+                subject=notice.subject,
+                body=notice.html if html and notice.html else notice.body,
+                html=html,
+                connect_timeout=rules.connect_timeout,
+                read_timeout=rules.read_timeout,
+            )
         except ChannelConfigError:
             errors.append(f"channel {index + 1} is not a valid notice URL")
             continue
@@ -99,14 +106,14 @@ def deliver_one(app: App, notice_id: int, now: datetime) -> Outcome | None:
         notice = session.get(Notice, notice_id)
         assert notice is not None
         phone = None
-        if notice.recipient == "citizen":
+        if notice.recipient == "citizen" and notice.matter_id is not None:
             matter = session.get(Matter, notice.matter_id)
             citizen = session.get(Citizen, matter.citizen_id) if matter else None
             phone = citizen.phone if citizen else None
         session.commit()
     try:
         urls = urls_for(app.config, notice.recipient, phone=phone)
-        ok, error = _send_each(notice, urls)
+        ok, error = _send_each(app, notice, urls)
     except NoChannel as exc:
         ok, error = False, str(exc)
     with open_session(app.engine) as session:
@@ -114,8 +121,10 @@ def deliver_one(app: App, notice_id: int, now: datetime) -> Outcome | None:
         assert stored is not None
         stored.delivered = notice.delivered
         stored.attempts += 1
+        stored.first_attempt_at = stored.first_attempt_at or now
         if ok:
             stored.status, stored.sent_at, stored.last_error = "sent", now, None
+        if ok and stored.matter_id is not None:
             session.add(
                 Event(
                     matter_id=stored.matter_id,
@@ -126,10 +135,15 @@ def deliver_one(app: App, notice_id: int, now: datetime) -> Outcome | None:
                     data={"kind": stored.kind, "recipient": stored.recipient, "notice": stored.id},
                 )
             )
-        else:
-            delay = RETRY_DELAYS[min(stored.attempts - 1, len(RETRY_DELAYS) - 1)]
-            stored.status, stored.last_error = "failed", (error or "delivery failed")[:500]
-            stored.next_attempt_at = now + delay
+        if not ok:
+            stored.last_error = (error or "delivery failed")[:500]
+            stored.next_attempt_at = next_attempt(
+                app.config.channels.delivery,
+                attempts=stored.attempts,
+                first_attempt_at=stored.first_attempt_at,
+                now=now,
+            )
+            stored.status = "failed" if stored.next_attempt_at else "dead"
         session.add(stored)
         session.commit()
         return Outcome(notice_id, stored.kind, stored.recipient, ok, error)

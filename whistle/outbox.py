@@ -8,23 +8,30 @@ notices are too, however often a flow that delivers them runs.
 from __future__ import annotations
 
 from datetime import datetime
-from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from models.deadlines import clock_windows, describe_duration
 from models.durations import Duration
 from models.grading import colour_label, tier_label
+from models.status import label
 from models.tables import Assignment, Citizen, Event, Matter, Notice
 from notifications.kinds import NoticeKind
 from notifications.masking import mask_name, mask_phone, redact
-from notifications.render import render
+from notifications.render import as_html, render
+from whistle.channels import channels_for
 from whistle.inputs import outcome_label
 
 if TYPE_CHECKING:
     from whistle.app import App
 
+CLOCK_LABELS = {
+    "acknowledge": ("签收", "acknowledgement"),
+    "resolve": ("办结", "resolution"),
+    "report": ("报送", "report"),
+    "feedback": ("回访", "feedback"),
+}
 CLOSING_LABELS = {
     "satisfied": ("反映人满意", "citizen satisfied"),
     "no_feedback": ("逾期未反馈", "no feedback in time"),
@@ -51,12 +58,23 @@ def window_words(duration: Duration, language: str) -> str:
     return f"{words}，不含交办当日，遇周末及法定节假日顺延"
 
 
+ROLE_LABELS = {"head": ("主要负责同志", "head"), "leadership": ("领导", "leadership")}
+
+
+def recipient_name(app: App, recipient: str, language: str) -> str:
+    """'hrss' → 人社; 'hrss/head' → 人社主要负责同志; 'center/leadership' → 中心领导."""
+    code, _, role = recipient.partition("/")
+    name = app.config.department_name(code, language)
+    if not role:
+        return name
+    words = ROLE_LABELS.get(role, (role, role))
+    return f"{name} {words[1]}" if language == "en" else f"{name}{words[0]}"
+
+
 def recipient_language(app: App, recipient: str) -> str:
     """The language of the first channel serving the recipient, else the installation's."""
-    for channel in app.config.channels.channels:
-        if any(fnmatchcase(recipient, pattern) for pattern in channel.to):
-            return channel.language
-    return app.language
+    served = channels_for(app.config, recipient)
+    return served[0].language if served else app.language
 
 
 def notice_context(
@@ -90,7 +108,7 @@ def notice_context(
         "description": scrub(matter.description),
         "citizen": citizen.name if for_citizen else mask_name(citizen.name),
         "phone": citizen.phone if for_citizen else mask_phone(citizen.phone),
-        "recipient": config.department_name(recipient, language),
+        "recipient": recipient_name(app, recipient, language),
         "lead": config.department_name(matter.lead_department or "", language),
         "co": [],
         "link": app.link(matter.number),
@@ -107,6 +125,8 @@ def notice_context(
         "comment": "",
         "department": "",
         "closing_reason": "",
+        "clock": "",
+        "approved": False,
     }
     if assignment is not None:
         ack, window = clock_windows(
@@ -128,6 +148,13 @@ def notice_context(
     if "closing" in extra:
         names = CLOSING_LABELS.get(extra.pop("closing"), ("", ""))
         context["closing_reason"] = names[1] if language == "en" else names[0]
+    if "clock" in extra:
+        names = CLOCK_LABELS.get(extra.pop("clock"), ("", ""))
+        context["clock"] = names[1] if language == "en" else names[0]
+    if "due" in extra:  # a ladder step names the clock's own due time
+        context["due"] = local_time(app, extra.pop("due"), language)
+    if "approved" in extra:
+        context["approved"] = bool(extra.pop("approved"))
     for key in ("reason", "comment"):
         if key in extra:
             context[key] = scrub(str(extra.pop(key)))
@@ -154,16 +181,66 @@ def enqueue(
     context = notice_context(
         app, matter, citizen, recipient=recipient, language=language, assignment=assignment, **extra
     )
-    text = render(kind, context, language=language, override_folder=app.config.folder / "templates")
+    overrides = app.config.folder / "templates"
+    text = render(kind, context, language=language, override_folder=overrides)
     notice = Notice(
         key=f"{matter.number}:{step.id}:{kind.value}:{recipient}",
-        matter_id=matter.id,  # type: ignore[arg-type]
+        matter_id=matter.id,
         kind=kind.value,
         recipient=recipient,
         language=language,
         subject=text.subject,
         body=text.body,
+        html=as_html(text, language=language, override_folder=overrides),
         created_at=step.at,
+    )
+    session.add(notice)
+    return notice
+
+
+def enqueue_digest(
+    session: Session, app: App, *, department: str, items: list[dict[str, Any]], now: datetime
+) -> Notice | None:
+    """Write one department's daily digest (once per local day); None when already written."""
+    day = now.astimezone(app.calendar.zone).strftime("%Y%m%d")
+    key = f"digest:{day}:{department}"
+    if session.exec(select(Notice.id).where(Notice.key == key)).first() is not None:
+        return None
+    language = recipient_language(app, department)
+    config = app.config
+
+    def shown(item: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "number": item["number"],
+            "category": config.category_name(item["category"], language),
+            "colour": colour_label(item["colour"], language),
+            "role": label(item["role"], "role", language),
+            "due": local_time(app, item["due"], language),
+            "overdue": item["due"] is not None and item["due"] <= now,
+        }
+
+    waiting = [shown(i) for i in items if i["status"] == "referred"]
+    handling = [shown(i) for i in items if i["status"] != "referred"]
+    context = {
+        "recipient": config.department_name(department, language),
+        "as_of": local_time(app, now, language),
+        "waiting": waiting,
+        "handling": handling,
+        "overdue_count": sum(i["overdue"] for i in waiting + handling),
+        "link": f"{app.settings.link_base.rstrip('/')}/queue",
+    }
+    overrides = config.folder / "templates"
+    text = render(NoticeKind.digest, context, language=language, override_folder=overrides)
+    notice = Notice(
+        key=key,
+        matter_id=None,
+        kind=NoticeKind.digest.value,
+        recipient=department,
+        language=language,
+        subject=text.subject,
+        body=text.body,
+        html=as_html(text, language=language, override_folder=overrides),
+        created_at=now,
     )
     session.add(notice)
     return notice

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from models.tables import Assignment, Matter, Notice
 from whistle.app import App
@@ -46,11 +46,25 @@ def list_matters(
     ]
 
 
+def notice_health(session: Session) -> dict[str, int]:
+    """How many notices wait for another try (failed) and how many were given up (dead)."""
+    rows = session.exec(
+        select(Notice.status, func.count())
+        .where(col(Notice.status).in_(["failed", "dead"]))
+        .group_by(col(Notice.status))
+    ).all()
+    counts = {"failed": 0, "dead": 0}
+    counts.update(dict(rows))
+    return counts
+
+
 def list_notices(
     session: Session, app: App, *, failed: bool = False, number: str | None = None
 ) -> list[dict[str, Any]]:
     """Outbox rows; with `failed`, only those not delivered (failed or dead)."""
-    query = select(Notice, Matter.number).join(Matter, col(Matter.id) == Notice.matter_id)
+    query = select(Notice, Matter.number).join(
+        Matter, col(Matter.id) == Notice.matter_id, isouter=True
+    )
     if failed:
         query = query.where(col(Notice.status).in_(["failed", "dead"]))
     if number:

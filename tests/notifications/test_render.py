@@ -8,11 +8,13 @@ from typing import Any
 
 import jinja2
 import pytest
+from markupsafe import escape
 
 from models.tables import Assignment, Citizen, Matter
 from notifications.kinds import NoticeKind
-from notifications.render import LANGUAGES, Rendered, render
+from notifications.render import LANGUAGES, Rendered, as_html, render
 from whistle.app import App, build_app
+from whistle.db import create_schema, session
 from whistle.outbox import notice_context
 from whistle.settings import Settings
 
@@ -38,6 +40,7 @@ COLOUR_WORD = {"zh": "黄色", "en": "yellow"}
 CATEGORY = {"zh": "婚姻家庭纠纷", "en": "Marriage and family dispute"}
 WINDOW_WORDS = {"zh": ("个工作日", "顺延"), "en": ("working days",)}
 ACK_DUE_TEXT = {"zh": "2026年11月27日 09:00", "en": "2026-11-27 09:00 (Asia/Shanghai)"}
+DUE_TEXT = {"zh": "2026年12月10日 09:00", "en": "2026-12-10 09:00 (Asia/Shanghai)"}
 
 # kind -> (recipient, role of the assignment passed or None, extras for notice_context)
 SCENARIOS: dict[NoticeKind, tuple[str, str | None, dict[str, Any]]] = {
@@ -56,13 +59,36 @@ SCENARIOS: dict[NoticeKind, tuple[str, str | None, dict[str, Any]]] = {
         {"comment": f"我是{NAME}，调解后对方仍不履行，电话{PHONE}"},
     ),
     NoticeKind.closing: (LEAD, None, {"closing": "satisfied", "comment": f"{NAME}表示满意"}),
+    NoticeKind.reminder: (LEAD, "lead", {"clock": "acknowledge", "due": ACK_DUE}),
+    NoticeKind.urging: (
+        f"{LEAD}/head",
+        "lead",
+        {"clock": "resolve", "due": DUE, "department": LEAD},
+    ),
+    NoticeKind.supervision: (
+        "center/leadership",
+        "lead",
+        {"clock": "resolve", "due": DUE, "department": LEAD},
+    ),
+    NoticeKind.circulated: (
+        "politics_law/leadership",
+        "lead",
+        {"clock": "resolve", "due": DUE, "department": LEAD},
+    ),
+    NoticeKind.extension_decision: (
+        LEAD,
+        None,
+        {"approved": True, "reason": "同意延期五个工作日", "due": DUE},
+    ),
 }
-DEPARTMENT_KINDS = [k for k in NoticeKind if SCENARIOS[k][0] != "citizen"]
-WINDOW_KINDS = [k for k in NoticeKind if SCENARIOS[k][1] is not None]
+# The digest is about a department's whole queue, not one matter: tested on its own below.
+MATTER_KINDS = [k for k in NoticeKind if k is not NoticeKind.digest]
+DEPARTMENT_KINDS = [k for k in MATTER_KINDS if SCENARIOS[k][0] != "citizen"]
+WINDOW_KINDS = [k for k in MATTER_KINDS if SCENARIOS[k][1] is not None]
 
 
 def test_scenarios_cover_every_kind() -> None:
-    assert set(SCENARIOS) == set(NoticeKind)
+    assert set(SCENARIOS) | {NoticeKind.digest} == set(NoticeKind)
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +166,7 @@ def rendered(app: App, kind: NoticeKind, language: str) -> Rendered:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("kind", list(NoticeKind), ids=str)
+@pytest.mark.parametrize("kind", MATTER_KINDS, ids=str)
 def test_every_kind_renders_in_both_languages(app: App, kind: NoticeKind, language: str) -> None:
     text = rendered(app, kind, language)
     assert text.subject.strip()
@@ -229,7 +255,9 @@ def test_working_day_windows_are_spelled_out(app: App, kind: NoticeKind, languag
     body = rendered(app, kind, language).body
     for words in WINDOW_WORDS[language]:
         assert words in body
-    assert ACK_DUE_TEXT[language] in body or kind is NoticeKind.reopened
+    # the notice names the due time of the clock it is about
+    ack_clock = kind in (NoticeKind.referral, NoticeKind.co_handling, NoticeKind.reminder)
+    assert (ACK_DUE_TEXT if ack_clock else DUE_TEXT)[language] in body
 
 
 @pytest.mark.parametrize(
@@ -297,7 +325,7 @@ def test_closing_without_comment_has_no_comment_line(app: App, language: str) ->
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("kind", list(NoticeKind), ids=str)
+@pytest.mark.parametrize("kind", MATTER_KINDS, ids=str)
 @pytest.mark.parametrize("missing", ["number", "title"])
 def test_missing_variable_is_an_error(
     app: App, kind: NoticeKind, language: str, missing: str
@@ -393,3 +421,64 @@ def test_missing_override_folder_falls_back(app: App, tmp_path: Path) -> None:
         NoticeKind.referral, context, language="zh", override_folder=tmp_path / "no_templates"
     )
     assert text == render(NoticeKind.referral, context, language="zh")
+
+
+# --- email (HTML) and the digest --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", MATTER_KINDS, ids=str)
+def test_email_form_escapes_markup_from_free_text(
+    app: App, kind: NoticeKind, language: str
+) -> None:
+    context = context_for(app, kind, language)
+    context["title"] = '<script>alert("x")</script>&<b>加粗</b>'
+    text = render(kind, context, language=language)
+    html = as_html(text, language=language)
+    assert html.startswith("<!DOCTYPE html>")
+    assert "<script>" not in html and "<b>" not in html
+    assert "&lt;script&gt;" in html and "&amp;&lt;b&gt;" in html
+    assert str(escape(text.subject)) in html
+    assert f'href="{LINK_BASE}/matters/{NUMBER}"' in html or kind is NoticeKind.feedback_request
+
+
+def test_digest_lists_waiting_handling_and_overdue(tmp_path: Path) -> None:
+    from whistle.outbox import enqueue_digest
+
+    app = build_app(Settings(config=ROOT / "config", database_url=f"sqlite:///{tmp_path / 'd.db'}"))
+    now = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
+
+    items = [
+        {
+            "number": "M20261126-0001",
+            "category": "labour",
+            "colour": "red",
+            "role": "lead",
+            "status": "referred",
+            "due": ACK_DUE,
+        },
+        {
+            "number": "M20261126-0002",
+            "category": "family",
+            "colour": "green",
+            "role": "co",
+            "status": "acknowledged",
+            "due": DUE,
+        },
+    ]
+    create_schema(app.engine)
+    with session(app.engine) as s:
+        notice = enqueue_digest(s, app, department="hrss", items=items, now=now)
+        s.commit()
+        again = enqueue_digest(s, app, department="hrss", items=items, now=now)
+    assert notice is not None
+    assert again is None  # once per department and local day
+    assert notice.matter_id is None and notice.key == "digest:20261127:hrss"
+    assert "M20261126-0001" in notice.body and "M20261126-0002" in notice.body
+    assert notice.language == "zh"  # the sample's channels speak Chinese
+    assert "待签收1件" in notice.subject and "办理中1件" in notice.subject
+    assert "超时1件" in notice.subject
+    overdue_mark = "【已超时】"
+    first, second = (line for line in notice.body.splitlines() if "M2026112" in line)
+    assert overdue_mark in first and overdue_mark not in second
+    assert notice.html is not None and "M20261126-0001" in notice.html
