@@ -95,7 +95,7 @@ def test_no_personal_data_outside_the_store(world: World) -> None:
     for hook in department_hooks:
         _clean(json.dumps(hook.json, ensure_ascii=False), f"notice to {hook.path}")
     for mail in world.smtp.messages:
-        _clean(mail.subject + (mail.text or ""), "notice to the center")
+        _clean(mail.subject + (mail.text or "") + (mail.html or ""), "notice to the center")
     own = [r for r in world.http.requests if r.path.startswith("/sms")]
     assert own and all(r.json["to"] == PHONE for r in own)
     assert NAME in own[0].json["message"]  # the citizen's own notice may address them
