@@ -263,6 +263,26 @@ class ChannelsFile(_Strict):
     )
 
 
+# --- schedules.yaml (optional) ---------------------------------------------------------------
+
+
+class SchedulesFile(_Strict):
+    """When the scheduled flows run (local time of the district)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    sweep_every: Duration = Duration(5, "minutes")
+    digest_at: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+
+    @field_validator("sweep_every", mode="before")
+    @classmethod
+    def _parse(cls, value: Any) -> Duration:
+        duration = _duration(value)
+        if duration.unit not in ("minutes", "hours"):
+            raise ValueError("the sweep interval is minutes or hours, e.g. 5m")
+        return duration
+
+
 # --- the loaded whole ------------------------------------------------------------------------
 
 
@@ -281,6 +301,7 @@ class DistrictConfig(BaseModel):
     routing: RoutingFile
     deadlines: DeadlinesFile
     channels: ChannelsFile
+    schedules: SchedulesFile
     towns: dict[str, Town]
     villages: dict[str, tuple[Village, Town]]
 
@@ -469,8 +490,13 @@ def load_config(folder: Path) -> DistrictConfig:
                     "no department"
                 )
 
+    schedules = SchedulesFile()
+    if (folder / "schedules.yaml").is_file():
+        schedules = _read(folder, "schedules.yaml", SchedulesFile)
+
     return DistrictConfig(
         folder=folder,
+        schedules=schedules,
         district=district,
         departments=departments,
         categories=categories,

@@ -60,6 +60,20 @@ def start_prefect_server(home: Path, port: int) -> subprocess.Popen[bytes]:
     )
 
 
+def serve_deployments(home: Path, api: str) -> subprocess.Popen[bytes]:
+    """Serve the scheduled deployments (sweep, digest) in a child process against the API."""
+    env = dict(os.environ, PREFECT_API_URL=api)
+    log = (home / "deployments.log").open("ab")
+    return subprocess.Popen(
+        [sys.executable, "-m", "deployments"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
 def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 90) -> None:
     """Wait until the API answers its health check; fail if the server process ends."""
     deadline = time.monotonic() + timeout
@@ -233,9 +247,11 @@ def up(*, port: int = 4200, inbox_port: int = INBOX_PORT, demo: bool = True) -> 
     api = f"http://127.0.0.1:{port}/api"
     server = start_prefect_server(home, port)
     inbox = Inbox(home / "inbox", inbox_port).start()
+    served: subprocess.Popen[bytes] | None = None
     try:
         print(f"whistle: starting the Prefect server on 127.0.0.1:{port} …", flush=True)
         wait_healthy(api, server)
+        served = serve_deployments(home, api)
         with temporary_settings({PREFECT_API_URL: api}):
             seeded = seed_demo(app) if demo else []
         print(
@@ -244,6 +260,8 @@ def up(*, port: int = 4200, inbox_port: int = INBOX_PORT, demo: bool = True) -> 
             f"  Store:        {app.engine.url.render_as_string(hide_password=True)}\n"
             f"  Notices:      {(home / 'inbox').resolve()}/<recipient>.log\n"
             f"  Demo matters: {', '.join(seeded) if seeded else 'none added'}\n"
+            f"  Scheduled:    deadline sweep every {app.config.schedules.sweep_every}, "
+            f"daily digest at {app.config.schedules.digest_at} (Deployments page)\n"
             f"  Try:          PREFECT_API_URL={api} .venv/bin/whistle list\n"
             "Stop with Ctrl-C.",
             flush=True,
@@ -256,6 +274,8 @@ def up(*, port: int = 4200, inbox_port: int = INBOX_PORT, demo: bool = True) -> 
         print("\nwhistle: stopping …", flush=True)
         return 0
     finally:
+        if served is not None:
+            stop_process(served)
         flush_prefect()
         inbox.stop()
         stop_process(server)

@@ -65,6 +65,12 @@ def test_up_runs_the_center_and_stops_cleanly(tmp_path: Path) -> None:
             )
             assert {r.name.split(" · ")[-1] for r in runs} >= {"受理分流", "办结", "回访"}
             assert all(r.state is not None and r.state.is_completed() for r in runs)
+            deadline = time.monotonic() + 60
+            names: set[str] = set()
+            while names != {"sweep", "daily"} and time.monotonic() < deadline:
+                names = {d.name for d in client.read_deployments()}
+                time.sleep(0.5)
+            assert names == {"sweep", "daily"}, "the scheduled deployments are not served"
         filed = list((tmp_path / "home" / "inbox").glob("*.log"))
         assert any(f.name == "center.log" for f in filed)
     finally:
