@@ -29,6 +29,7 @@ import pstats
 import random
 import resource
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -475,15 +476,19 @@ class PrefectServer:
         assert self.process is not None
         return self.process.pid
 
-    def stop(self, timeout: float = 20.0) -> None:
+    def stop(self, timeout: float = 20.0) -> int | None:
+        """Stop the server as Ctrl-C does (SIGINT: uvicorn shuts down its lifespan and the
+        services; SIGTERM kills `prefect server start` at once), then terminate, then kill."""
         if self.process is None or self.process.poll() is not None:
-            return
+            return None if self.process is None else self.process.returncode
+        self.process.send_signal(signal.SIGINT)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            return self.process.wait(timeout)
         self.process.terminate()
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(10)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            return self.process.wait(5.0)
+        self.process.kill()
+        return self.process.wait(10.0)
 
     def wait_quiet(self, idle_rate: float, limit: float = 60.0) -> float:
         """Wait until the server's CPU use drops back to about its idle rate; seconds waited."""
@@ -749,6 +754,7 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
 
         server_rss = tree_peak_rss_mib(server.pid)
         server_procs = len(process_tree(server.pid))
+        server_exit = server.stop()
         client_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         rss1 = self_status("VmRSS")
         n = len(measured)
@@ -786,6 +792,7 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
             "client_threads": {"before": threads0, "peak": driver.peak_threads},
             "server_processes": server_procs,
             "server_start_s": round(setup_s, 1),
+            "server_exit_code": server_exit,
             "clock": {"from": T0.isoformat(), "to": driver.clock.at.isoformat(),
                       "step_s": step.total_seconds()},
             "machine": machine() | {"store": store_name},
@@ -818,7 +825,8 @@ def table(f: dict[str, Any]) -> str:
          f" MiB, threads {f['client_threads']['before']} → peak {f['client_threads']['peak']}"),
         ("peak RSS server (MiB)", f"{f['peak_rss_mib']['server']:.0f}", "VmHWM, process tree"),
         ("notices delivered", str(f["notices_delivered"]),
-         f"stage warnings: {f['stage_warnings']}"),
+         f"stage warnings: {f['stage_warnings']}; server started in {f['server_start_s']:.0f} s,"
+         f" stopped with exit code {f['server_exit_code']}"),
     ]  # fmt: skip
     width = max(len(r[0]) for r in rows)
     lines = [
