@@ -433,8 +433,11 @@ def test_email_form_escapes_markup_from_free_text(
 ) -> None:
     context = context_for(app, kind, language)
     context["title"] = '<script>alert("x")</script>&<b>加粗</b>'
+    context["description"] = '楼上<img src=x onerror="alert(1)">漏水'
     text = render(kind, context, language=language)
     html = as_html(text, language=language)
+    if kind in (NoticeKind.referral, NoticeKind.co_handling):
+        assert "<img" not in html and "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in html
     assert html.startswith("<!DOCTYPE html>")
     assert "<script>" not in html and "<b>" not in html
     assert "&lt;script&gt;" in html and "&amp;&lt;b&gt;" in html
