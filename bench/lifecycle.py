@@ -45,7 +45,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from tests.receivers import HttpReceiver, ReceivedRequest, SmtpReceiver
+from tests.receivers import HttpReceiver, ReceivedRequest, SmtpReceiver, wire_channels
 
 ROOT = Path(__file__).resolve().parent.parent
 T0 = datetime.fromisoformat("2026-11-26T09:00:00+08:00")
@@ -288,22 +288,6 @@ class TimedHttpReceiver(HttpReceiver):
             moment = found()
             assert moment is not None
             return moment
-
-
-def wire_channels(folder: Path, http: HttpReceiver, smtp: SmtpReceiver) -> None:
-    """As tests/fixtures.py::wire_channels: the center by e-mail, every department by webhook
-    (the path names the recipient), the citizen by an SMS-like hook."""
-    base = http.url("/").rstrip("/")
-    (folder / "channels.yaml").write_text(
-        "channels:\n"
-        f'  - url: "{smtp.url(to="center@district.example")}"\n'
-        "    to: [center]\n"
-        f'  - url: "{base}/dept/{{recipient}}"\n'
-        "    to: ['*']\n"
-        "citizen:\n"
-        f'  - "{base}/sms?:to={{phone}}"\n',
-        encoding="utf-8",
-    )
 
 
 # --- /proc readings -----------------------------------------------------------------------------

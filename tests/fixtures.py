@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.receivers import HttpReceiver, SmtpReceiver
+from tests.receivers import HttpReceiver, SmtpReceiver, wire_channels
 from whistle import app as app_module
 from whistle.cli import main
 
@@ -75,22 +75,6 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
-
-
-def wire_channels(folder: Path, http: HttpReceiver, smtp: SmtpReceiver) -> None:
-    """Point the sample district's channels at the loopback receivers: the center by email,
-    every department by webhook (path names the recipient), the citizen by an SMS-like hook."""
-    base = http.url("/").rstrip("/")
-    (folder / "channels.yaml").write_text(
-        "channels:\n"
-        f'  - url: "{smtp.url(to="center@district.example")}"\n'
-        "    to: [center]\n"
-        f'  - url: "{base}/dept/{{recipient}}"\n'
-        "    to: ['*']\n"
-        "citizen:\n"
-        f'  - "{base}/sms?:to={{phone}}"\n',
-        encoding="utf-8",
-    )
 
 
 @dataclass

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar
 from urllib.parse import quote
@@ -329,3 +330,19 @@ class HttpReceiver:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def wire_channels(folder: Path, http: HttpReceiver, smtp: SmtpReceiver) -> None:
+    """Point the sample district's channels at the loopback receivers: the center by email,
+    every department by webhook (path names the recipient), the citizen by an SMS-like hook."""
+    base = http.url("/").rstrip("/")
+    (folder / "channels.yaml").write_text(
+        "channels:\n"
+        f'  - url: "{smtp.url(to="center@district.example")}"\n'
+        "    to: [center]\n"
+        f'  - url: "{base}/dept/{{recipient}}"\n'
+        "    to: ['*']\n"
+        "citizen:\n"
+        f'  - "{base}/sms?:to={{phone}}"\n',
+        encoding="utf-8",
+    )
