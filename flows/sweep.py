@@ -11,9 +11,20 @@ from prefect.artifacts import create_table_artifact
 from tasks.notices import deliver_notices
 from whistle.app import get_app
 from whistle.db import session
-from whistle.queries import notice_health
-from whistle.service import feedback_overdue, stuck_in_intake
+from whistle.queries import notice_health, overdue_now
+from whistle.service import due_parts, escalate, feedback_overdue, stuck_in_intake
 from whistle.sweep import STUCK_AFTER
+
+
+@task(name="escalate due clocks", retries=2, retry_delay_seconds=[1, 5])
+def escalate_due(now: datetime) -> list[dict[str, Any]]:
+    """Take every ladder step that has come due, part by part, each claimed under a lock."""
+    app = get_app()
+    steps: list[dict[str, Any]] = []
+    with session(app.engine) as s:
+        for part_id in due_parts(session=s, now=now):
+            steps += escalate(s, app, part_id, now)
+    return steps
 
 
 @task(name="find due work")
@@ -33,8 +44,8 @@ def deadline_sweep(now: datetime | None = None) -> dict[str, Any]:
 
     moment = now.astimezone(UTC) if now else datetime.now(UTC)
     app = get_app()
+    steps = escalate_due(moment)
     lapsed, stuck = find_due(moment)
-    steps: list[dict[str, Any]] = []
     for number in lapsed:
         run = run_stage(app, "closing", number, moment)
         with session(app.engine) as s:
@@ -53,7 +64,21 @@ def deadline_sweep(now: datetime | None = None) -> dict[str, Any]:
     referred = [n for n in stuck if run_stage(app, "intake", n, moment).ok]
     notices = deliver_notices(None, moment)
     health = publish_sweep(moment, len(steps), len(referred))
+    publish_overdue(moment)
     return {"steps": steps, "referred": referred, "notices": notices, "outbox": health}
+
+
+@task(name="publish overdue table")
+def publish_overdue(now: datetime) -> None:
+    """What is overdue now, by department and level, for the supervisor."""
+    app = get_app()
+    with session(app.engine) as s:
+        rows = overdue_now(s)
+    create_table_artifact(
+        rows or [{"department": "-", "level": "-", "parts": 0}],
+        key="overdue-now",
+        description=f"overdue parts as of {now.isoformat(timespec='minutes')}",
+    )
 
 
 @task(name="publish sweep summary")

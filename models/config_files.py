@@ -182,6 +182,22 @@ class DeadlinesFile(_Strict):
     colours: dict[Colour, Clocks]
     categories: dict[str, Clocks] = {}
     feedback: Duration = Duration(7, "days")
+    ladder: dict[Literal["reminder", "urging", "supervision", "circulated"], float] = Field(
+        default={"reminder": 0.75, "urging": 1.0, "supervision": 1.5, "circulated": 2.0},
+        description="each escalation step's moment as a fraction of the window, from its start",
+    )
+
+    @field_validator("ladder")
+    @classmethod
+    def _ordered(cls, value: dict[str, float]) -> dict[str, float]:
+        order = ["reminder", "urging", "supervision", "circulated"]
+        moments = [value[k] for k in order if k in value]
+        if any(m <= 0 for m in moments) or moments != sorted(moments):
+            raise ValueError(
+                "steps must come in the order reminder, urging, supervision, "
+                "circulated, each later than the one before and after the start"
+            )
+        return value
 
     @field_validator("feedback", mode="before")
     @classmethod

@@ -79,3 +79,29 @@ def highest(taken: Iterable[Level]) -> Level | None:
     done = set(taken)
     reached = [level for level in Level if level in done]
     return reached[-1] if reached else None
+
+
+@dataclass(frozen=True)
+class Clock:
+    name: str  # acknowledge, resolve (lead) or report (co-handler)
+    start: datetime
+    due: datetime
+
+
+def running_clocks(
+    *,
+    role: str,
+    status: str,
+    start: datetime | None,
+    ack_due: datetime | None,
+    due: datetime | None,
+) -> list[Clock]:
+    """The clocks of one part that are still running in its status."""
+    if start is None:
+        return []
+    clocks = []
+    if status == "referred" and ack_due is not None:
+        clocks.append(Clock("acknowledge", start, ack_due))
+    if status in ("referred", "acknowledged") and due is not None:
+        clocks.append(Clock("resolve" if role == "lead" else "report", start, due))
+    return clocks

@@ -116,6 +116,21 @@ class Assignment(SQLModel, table=True):
     finished_at: datetime | None = _ts(nullable=True)
     ack_due: datetime | None = _ts(nullable=True)
     due: datetime | None = _ts(nullable=True)
+    clock_start: datetime | None = _ts(nullable=True)  # assignment, or the latest reopening
+    next_check_at: datetime | None = _ts(nullable=True, index=True)  # the sweep's next look
+
+
+class LadderStep(SQLModel, table=True):
+    """One escalation step taken for one clock of one part; the unique key makes it once."""
+
+    __tablename__ = "ladder_step"
+    __table_args__ = (sa.UniqueConstraint("assignment_id", "clock", "level"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    assignment_id: int = Field(foreign_key="assignment.id", index=True)
+    clock: str = Field(max_length=20)
+    level: str = Field(max_length=20)
+    at: datetime = _ts()
 
 
 class Event(SQLModel, table=True):

@@ -148,6 +148,8 @@ def notice_context(
     if "closing" in extra:
         names = CLOSING_LABELS.get(extra.pop("closing"), ("", ""))
         context["closing_reason"] = names[1] if language == "en" else names[0]
+    if extra.get("clock") == "acknowledge":  # the acknowledgement clock's own window
+        context["due_window"] = context["ack_window"]
     if "clock" in extra:
         names = CLOCK_LABELS.get(extra.pop("clock"), ("", ""))
         context["clock"] = names[1] if language == "en" else names[0]

@@ -46,6 +46,31 @@ def list_matters(
     ]
 
 
+def overdue_now(session: Session) -> list[dict[str, Any]]:
+    """Live parts that have reached an escalation step, by department and furthest level."""
+    from models.ladder import Level, highest
+    from models.tables import LadderStep
+
+    rows = session.exec(
+        select(Assignment.id, Assignment.department, LadderStep.level)
+        .join(LadderStep, col(LadderStep.assignment_id) == Assignment.id)
+        .join(Matter, col(Matter.id) == Assignment.matter_id)
+        .where(
+            col(Assignment.status).in_(["referred", "acknowledged"]),
+            col(Matter.status).in_(["referred", "in_progress", "returned"]),
+        )
+    ).all()
+    levels: dict[tuple[int | None, str], set[Level]] = {}
+    for part_id, department, level in rows:
+        levels.setdefault((part_id, department), set()).add(Level(level))
+    counts: dict[tuple[str, str], int] = {}
+    for (_, department), reached in levels.items():
+        top = highest(reached)
+        if top is not None and top is not Level.reminder:  # a reminder is not yet overdue
+            counts[(department, top.value)] = counts.get((department, top.value), 0) + 1
+    return [{"department": d, "level": lv, "parts": n} for (d, lv), n in sorted(counts.items())]
+
+
 def notice_health(session: Session) -> dict[str, int]:
     """How many notices wait for another try (failed) and how many were given up (dead)."""
     rows = session.exec(

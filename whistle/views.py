@@ -18,7 +18,7 @@ from notifications.masking import mask_name, mask_phone
 from whistle.app import App
 from whistle.inputs import outcome_label
 from whistle.outbox import local_time
-from whistle.service import assignments_of, citizen_of, events_of
+from whistle.service import assignments_of, citizen_of, events_of, overdue_level
 
 
 def _iso(moment: datetime | None, app: App) -> str | None:
@@ -65,7 +65,7 @@ def matter_document(session: Session, app: App, matter: Matter) -> dict[str, Any
                 "acknowledged_at": _iso(a.acknowledged_at, app),
                 "ack_due": _iso(a.ack_due, app),
                 "due": _iso(a.due, app),
-                "overdue_level": None,
+                "overdue_level": overdue_level(session, a.id) if a.id is not None else None,
             }
             for a in assignments
         ],

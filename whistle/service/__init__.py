@@ -7,6 +7,7 @@ transaction on SQLite), so two answers about one matter never overwrite each oth
 """
 
 from whistle.service.answers import acknowledge, progress, report, resolve, return_matter
+from whistle.service.escalation import due_parts, escalate, overdue_level
 from whistle.service.feedback import (
     close_without_feedback,
     feedback,
@@ -31,10 +32,13 @@ __all__ = [
     "assignments_of",
     "citizen_of",
     "close_without_feedback",
+    "due_parts",
+    "escalate",
     "events_of",
     "feedback",
     "feedback_overdue",
     "get_matter",
+    "overdue_level",
     "progress",
     "proposed_route",
     "refer",

@@ -22,6 +22,7 @@ from whistle.app import App
 from whistle.errors import Refused
 from whistle.inputs import Outcome, note
 from whistle.outbox import enqueue
+from whistle.service.escalation import refresh_next_check
 from whistle.service.store import (
     CENTER,
     CITIZEN,
@@ -34,13 +35,14 @@ from whistle.service.store import (
 
 
 def assignment_step(
-    session: Session, matter: Matter, department: str, action: Action
+    session: Session, app: App, matter: Matter, department: str, action: Action
 ) -> Assignment:
+    """Move one department's part; its clocks (and so the sweep's next look) follow."""
     assignment = live_assignment(session, matter, department)
     assignment.status = next_assignment_status(
         f"{matter.number}/{department}", AssignmentStatus(assignment.status), action
     )
-    session.add(assignment)
+    refresh_next_check(session, app, assignment)
     return assignment
 
 
@@ -49,7 +51,7 @@ def acknowledge(
 ) -> Matter:
     """A department acknowledges (签收/报到) its part; the lead's doing so starts handling."""
     matter = get_matter(session, number, lock=True)
-    assignment = assignment_step(session, matter, department, Action.acknowledge)
+    assignment = assignment_step(session, app, matter, department, Action.acknowledge)
     assignment.acknowledged_at = now
     if assignment.role == Role.lead:
         matter.status = next_status(matter.number, Status(matter.status), Action.acknowledge)
@@ -74,7 +76,7 @@ def progress(
     matter = get_matter(session, number, lock=True)
     if matter.status not in (Status.referred, Status.in_progress):
         next_status(matter.number, Status(matter.status), Action.progress)  # raises with a hint
-    assignment_step(session, matter, department, Action.progress)
+    assignment_step(session, app, matter, department, Action.progress)
     record(
         session,
         matter,
@@ -94,7 +96,7 @@ def return_matter(
     """A department sends its part back as not its business (退回); the center is told."""
     text = note(reason, "reason")
     matter = get_matter(session, number, lock=True)
-    assignment = assignment_step(session, matter, department, Action.return_)
+    assignment = assignment_step(session, app, matter, department, Action.return_)
     assignment.finished_at = now
     if assignment.role == Role.lead:
         matter.status = next_status(matter.number, Status(matter.status), Action.return_)
@@ -135,7 +137,7 @@ def report(
             f"{matter.number}: {department} leads this matter; the lead resolves it, "
             "co-handlers report"
         )
-    assignment_step(session, matter, department, Action.report)
+    assignment_step(session, app, matter, department, Action.report)
     assignment.finished_at = now
     record(
         session,
@@ -184,7 +186,7 @@ def resolve(
     if pending:
         raise Refused(f"{matter.number}: co-handler(s) {', '.join(pending)} have not reported yet")
     matter.status = new_status
-    assignment_step(session, matter, department, Action.resolve)
+    assignment_step(session, app, matter, department, Action.resolve)
     assignment.finished_at = now
     matter.outcome = result.value
     matter.outcome_note = text

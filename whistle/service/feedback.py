@@ -19,6 +19,7 @@ from notifications.kinds import NoticeKind
 from whistle import inputs
 from whistle.app import App
 from whistle.outbox import enqueue
+from whistle.service.escalation import refresh_next_check
 from whistle.service.referral import clocks
 from whistle.service.store import (
     CENTER,
@@ -68,7 +69,9 @@ def feedback(
         f"{matter.number}/{lead.department}", AssignmentStatus(lead.status), Action.unsatisfied
     )
     _, lead.due = clocks(app, matter, Role.lead, now)
+    lead.clock_start = now
     lead.finished_at = None
+    refresh_next_check(session, app, lead)
     session.add(lead)
     matter.reopen_count += 1
     matter.feedback_due = None

@@ -22,6 +22,7 @@ from notifications.kinds import NoticeKind
 from whistle.app import App
 from whistle.errors import Refused
 from whistle.outbox import enqueue
+from whistle.service.escalation import refresh_next_check
 from whistle.service.store import (
     assignments_of,
     commit,
@@ -113,6 +114,7 @@ def refer(
             status=AssignmentStatus.referred,
             round=round_no,
             assigned_at=now,
+            clock_start=now,
             ack_due=ack_due,
             due=due,
         )
@@ -133,6 +135,8 @@ def refer(
         withdrawn=[a.department for a in current if (a.department, a.role) not in wanted],
     )
     session.flush()
+    for assignment in added + current:
+        refresh_next_check(session, app, assignment)
     for assignment in added:
         kind = NoticeKind.referral if assignment.role == Role.lead else NoticeKind.co_handling
         enqueue(

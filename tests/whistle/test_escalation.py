@@ -1,0 +1,140 @@
+"""The escalation ladder through the CLI: the clock moves with --at, the sweep takes each step
+once, in order; the timeline, colour, tier and the notices that arrive say so."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from tests.fixtures import World
+from whistle.app import get_app
+from whistle.db import session
+from whistle.service import due_parts, escalate
+
+# A green neighbour matter at T01V01 (lead: the village mediation committee) registered on
+# Thursday 2026-11-26 09:00: acknowledge within 1 working day, so by Friday 09:00. Its window is
+# 24 h: reminder at 75% (Fri 03:00), urging at the breach (Fri 09:00), supervision at +50%
+# (Fri 21:00), circulated at +100% (Sat 09:00).
+LEAD = "T01V01.mediation"
+
+
+def steps_of(doc: dict[str, Any]) -> list[tuple[str, str]]:
+    ladder = ("reminder", "urging", "supervision", "circulated")
+    return [(e["action"], e["data"]["clock"]) for e in doc["events"] if e["action"] in ladder]
+
+
+def hooks(world: World, path: str) -> list[Any]:
+    return [r.json for r in world.http.requests if r.path == path]
+
+
+def test_acknowledgement_clock_climbs_the_ladder_once(world: World) -> None:
+    number = world.intake(category="neighbour", title="噪音", description="楼上噪音")["number"]
+    assert world.ok("show", number)["assignments"][0]["overdue_level"] is None
+
+    assert world.ok("sweep", at="2026-11-27T02:59:00+08:00")["steps"] == []
+    swept = world.ok("sweep", at="2026-11-27T03:00:00+08:00")
+    assert swept["steps"] == [
+        {"number": number, "department": LEAD, "clock": "acknowledge", "level": "reminder"}
+    ]
+    assert "提醒" in hooks(world, f"/dept/{LEAD}")[-1]["title"]
+
+    world.ok("sweep", at="2026-11-27T09:00:00+08:00")
+    doc = world.ok("show", number)
+    assert doc["assignments"][0]["overdue_level"] == "urging"
+    urged = hooks(world, f"/dept/{LEAD}-head")
+    assert len(urged) == 1 and "催办" in urged[0]["title"]
+    assert (doc["colour"], doc["tier"]) == ("green", "village")
+
+    world.ok("sweep", at="2026-11-27T21:00:00+08:00")
+    doc = world.ok("show", number)
+    assert (doc["colour"], doc["tier"]) == ("yellow", "town")  # one step up each
+    supervised = hooks(world, "/dept/center-leadership")  # '*' serves roles too
+    assert len(supervised) == 1 and "督办" in supervised[0]["title"]
+    assert number in supervised[0]["title"] and "黄色" in supervised[0]["message"]
+
+    world.ok("sweep", at="2026-11-28T09:00:00+08:00")
+    circulated = hooks(world, "/dept/politics_law-leadership")
+    assert len(circulated) == 1 and "通报" in circulated[0]["title"]
+    doc = world.ok("show", number)
+    assert steps_of(doc) == [
+        ("reminder", "acknowledge"),
+        ("urging", "acknowledge"),
+        ("supervision", "acknowledge"),
+        ("circulated", "acknowledge"),
+    ]
+    assert doc["assignments"][0]["overdue_level"] == "circulated"
+
+    received = len(world.http.requests) + len(world.smtp.messages)
+    assert world.ok("sweep", at="2026-11-28T09:00:00+08:00")["steps"] == []
+    assert world.ok("sweep", at="2026-12-05T09:00:00+08:00")["steps"] == []
+    assert len(world.http.requests) + len(world.smtp.messages) == received
+
+
+def test_a_late_sweep_takes_every_missed_step_in_order(world: World) -> None:
+    number = world.intake(category="neighbour", title="噪音", description="楼上噪音")["number"]
+    swept = world.ok("sweep", at="2026-11-27T22:00:00+08:00")  # reminder, urging, supervision due
+    assert [s["level"] for s in swept["steps"]] == ["reminder", "urging", "supervision"]
+    assert [a for a, _ in steps_of(world.ok("show", number))] == [
+        "reminder",
+        "urging",
+        "supervision",
+    ]
+
+
+def test_acknowledging_stops_that_clock_and_starts_no_new_one_early(world: World) -> None:
+    number = world.intake(category="neighbour", title="噪音", description="楼上噪音")["number"]
+    world.ok("ack", number, "--department", LEAD, at="2026-11-26T10:00:00+08:00")
+    # The resolution clock (15 working days, to 2026-12-17 09:00) has earned nothing yet.
+    assert world.ok("sweep", at="2026-11-28T09:00:00+08:00")["steps"] == []
+    swept = world.ok("sweep", at="2026-12-17T09:00:00+08:00")
+    assert [(s["clock"], s["level"]) for s in swept["steps"]] == [
+        ("resolve", "reminder"),
+        ("resolve", "urging"),
+    ]
+
+
+def test_two_sweeps_at_once_take_each_step_once(world: World) -> None:
+    numbers = [
+        world.intake(category="neighbour", title=f"噪音{i}", description="d")["number"]
+        for i in range(6)
+    ]
+    app = get_app()
+    now = datetime.fromisoformat("2026-11-27T09:30:00+08:00")
+    barrier = threading.Barrier(2)
+    taken: list[list[dict[str, Any]]] = [[], []]
+
+    def sweep(slot: int) -> None:
+        with session(app.engine) as s:
+            ids = due_parts(session=s, now=now)
+            s.rollback()  # end the read (on SQLite it holds the write lock) before racing
+            barrier.wait(timeout=60)
+            for part_id in ids:
+                taken[slot] += escalate(s, app, part_id, now)
+
+    threads = [threading.Thread(target=sweep, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    steps = [(s["number"], s["level"]) for s in taken[0] + taken[1]]
+    assert sorted(steps) == sorted((n, lv) for n in numbers for lv in ("reminder", "urging"))
+    for number in numbers:
+        assert [a for a, _ in steps_of(world.ok("show", number))] == ["reminder", "urging"]
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_the_sweep_publishes_what_is_overdue(world: World) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    world.intake(category="neighbour", title="噪音", description="d")
+    world.ok("sweep", at="2026-11-27T09:30:00+08:00")
+    with get_client(sync_client=True) as client:
+        table = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["overdue-now"]))
+        )
+    newest = max(table, key=lambda a: a.created or datetime.min.replace(tzinfo=UTC))
+    assert LEAD in str(newest.data) and "urging" in str(newest.data)
