@@ -169,8 +169,10 @@ class Clocks(_Strict):
     acknowledge: Duration | None = None
     resolve: Duration | None = None
     report: Duration | None = None
+    max_extensions: int | None = Field(default=None, ge=0, description="approved at most")
+    max_extension: Duration | None = Field(default=None, description="longest one extension")
 
-    @field_validator("acknowledge", "resolve", "report", mode="before")
+    @field_validator("acknowledge", "resolve", "report", "max_extension", mode="before")
     @classmethod
     def _parse(cls, value: Any) -> Duration | None:
         return None if value is None else _duration(value)

@@ -120,6 +120,21 @@ class Assignment(SQLModel, table=True):
     next_check_at: datetime | None = _ts(nullable=True, index=True)  # the sweep's next look
 
 
+class Extension(SQLModel, table=True):
+    """A department's request for more time (延期) and the center's decision on it."""
+
+    __tablename__ = "extension"
+
+    id: int | None = Field(default=None, primary_key=True)
+    assignment_id: int = Field(foreign_key="assignment.id", index=True)
+    length: str = Field(max_length=10)  # a duration such as 5wd or 30d
+    reason: str = Field(sa_column=Column(sa.Text, nullable=False))
+    status: str = Field(max_length=10, default="pending")  # pending, approved, refused
+    requested_at: datetime = _ts()
+    decided_at: datetime | None = _ts(nullable=True)
+    decision_note: str | None = Field(default=None, sa_column=Column(sa.Text))
+
+
 class LadderStep(SQLModel, table=True):
     """One escalation step taken for one clock of one part; the unique key makes it once."""
 

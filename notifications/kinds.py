@@ -17,5 +17,6 @@ class NoticeKind(StrEnum):
     urging = "urging"  # to a department and its head: a clock ran out (催办)
     supervision = "supervision"  # to the center's leadership: long overdue (督办)
     circulated = "circulated"  # to the committee's leadership: naming the department (通报)
+    extension_request = "extension_request"  # to the center: a department asks for more time
     extension_decision = "extension_decision"  # to a department: its extension request (延期)
     digest = "digest"  # to a department, daily: what waits for it, what is overdue

@@ -127,6 +127,7 @@ def notice_context(
         "closing_reason": "",
         "clock": "",
         "approved": False,
+        "length": "",
     }
     if assignment is not None:
         ack, window = clock_windows(
@@ -157,6 +158,8 @@ def notice_context(
         context["due"] = local_time(app, extra.pop("due"), language)
     if "approved" in extra:
         context["approved"] = bool(extra.pop("approved"))
+    if "length" in extra:
+        context["length"] = str(extra.pop("length"))
     for key in ("reason", "comment"):
         if key in extra:
             context[key] = scrub(str(extra.pop(key)))

@@ -38,7 +38,7 @@ FEEDBACK_DUE = datetime(2026, 12, 17, 1, 0, tzinfo=UTC)
 
 COLOUR_WORD = {"zh": "黄色", "en": "yellow"}
 CATEGORY = {"zh": "婚姻家庭纠纷", "en": "Marriage and family dispute"}
-WINDOW_WORDS = {"zh": ("个工作日", "顺延"), "en": ("working days",)}
+WINDOW_WORDS = {"zh": ("个工作日", "顺延"), "en": ("working day",)}
 ACK_DUE_TEXT = {"zh": "2026年11月27日 09:00", "en": "2026-11-27 09:00 (Asia/Shanghai)"}
 DUE_TEXT = {"zh": "2026年12月10日 09:00", "en": "2026-12-10 09:00 (Asia/Shanghai)"}
 
@@ -74,6 +74,11 @@ SCENARIOS: dict[NoticeKind, tuple[str, str | None, dict[str, Any]]] = {
         "politics_law/leadership",
         "lead",
         {"clock": "resolve", "due": DUE, "department": LEAD},
+    ),
+    NoticeKind.extension_request: (
+        "center",
+        None,
+        {"department": LEAD, "reason": "需等待鉴定结果", "length": "5个工作日", "due": DUE},
     ),
     NoticeKind.extension_decision: (
         LEAD,

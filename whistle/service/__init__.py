@@ -8,6 +8,7 @@ transaction on SQLite), so two answers about one matter never overwrite each oth
 
 from whistle.service.answers import acknowledge, progress, report, resolve, return_matter
 from whistle.service.escalation import due_parts, escalate, overdue_level
+from whistle.service.extensions import decide_extension, request_extension
 from whistle.service.feedback import (
     close_without_feedback,
     feedback,
@@ -32,6 +33,7 @@ __all__ = [
     "assignments_of",
     "citizen_of",
     "close_without_feedback",
+    "decide_extension",
     "due_parts",
     "escalate",
     "events_of",
@@ -45,6 +47,7 @@ __all__ = [
     "refer_by_rules",
     "register",
     "report",
+    "request_extension",
     "resolve",
     "return_matter",
     "stuck_in_intake",
