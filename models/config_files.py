@@ -184,6 +184,10 @@ class DeadlinesFile(_Strict):
     colours: dict[Colour, Clocks]
     categories: dict[str, Clocks] = {}
     feedback: Duration = Duration(7, "days")
+    first_response: dict[Colour, Duration] = Field(
+        default={"red": Duration(2, "hours")},
+        description="colours whose lead must report a first response (progress) in time",
+    )
     ladder: dict[Literal["reminder", "urging", "supervision", "circulated"], float] = Field(
         default={"reminder": 0.75, "urging": 1.0, "supervision": 1.5, "circulated": 2.0},
         description="each escalation step's moment as a fraction of the window, from its start",
@@ -205,6 +209,13 @@ class DeadlinesFile(_Strict):
     @classmethod
     def _parse(cls, value: Any) -> Duration:
         return _duration(value)
+
+    @field_validator("first_response", mode="before")
+    @classmethod
+    def _parse_each(cls, value: Any) -> dict[str, Duration]:
+        if not isinstance(value, dict):
+            raise ValueError("a mapping of colour to duration, e.g. {red: 2h}")
+        return {k: _duration(v) for k, v in value.items()}
 
     @field_validator("colours")
     @classmethod

@@ -95,11 +95,16 @@ def running_clocks(
     start: datetime | None,
     ack_due: datetime | None,
     due: datetime | None,
+    first_response_due: datetime | None = None,
+    first_response_at: datetime | None = None,
 ) -> list[Clock]:
     """The clocks of one part that are still running in its status."""
     if start is None:
         return []
     clocks = []
+    responding = status in ("referred", "acknowledged") and first_response_at is None
+    if first_response_due is not None and responding:
+        clocks.append(Clock("first_response", start, first_response_due))
     if status == "referred" and ack_due is not None:
         clocks.append(Clock("acknowledge", start, ack_due))
     if status in ("referred", "acknowledged") and due is not None:

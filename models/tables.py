@@ -117,6 +117,8 @@ class Assignment(SQLModel, table=True):
     ack_due: datetime | None = _ts(nullable=True)
     due: datetime | None = _ts(nullable=True)
     clock_start: datetime | None = _ts(nullable=True)  # assignment, or the latest reopening
+    first_response_due: datetime | None = _ts(nullable=True)  # red leads: first progress by
+    first_response_at: datetime | None = _ts(nullable=True)
     next_check_at: datetime | None = _ts(nullable=True, index=True)  # the sweep's next look
 
 

@@ -31,6 +31,7 @@ CLOCK_LABELS = {
     "resolve": ("办结", "resolution"),
     "report": ("报送", "report"),
     "feedback": ("回访", "feedback"),
+    "first_response": ("首次反馈", "first response"),
 }
 CLOSING_LABELS = {
     "satisfied": ("反映人满意", "citizen satisfied"),

@@ -138,3 +138,40 @@ def test_the_sweep_publishes_what_is_overdue(world: World) -> None:
         )
     newest = max(table, key=lambda a: a.created or datetime.min.replace(tzinfo=UTC))
     assert LEAD in str(newest.data) and "urging" in str(newest.data)
+
+
+def test_red_lead_without_a_first_response_in_two_hours_is_escalated(world: World) -> None:
+    number = world.intake(people=60, title="群体讨薪", description="六十名工人讨薪")["number"]
+    doc = world.ok("ack", number, "--department", "hrss", at="2026-11-26T09:10:00+08:00")
+    assert doc["colour"] == "red"
+    for co in ("public_security", "justice"):
+        world.ok("ack", number, "--department", co, at="2026-11-26T09:10:00+08:00")
+    assert world.ok("sweep", at="2026-11-26T10:29:00+08:00")["steps"] == []
+    reminded = world.ok("sweep", at="2026-11-26T10:30:00+08:00")["steps"]  # 75% of 2 h
+    assert reminded == [
+        {"number": number, "department": "hrss", "clock": "first_response", "level": "reminder"}
+    ]
+    urged = world.ok("sweep", at="2026-11-26T11:00:00+08:00")["steps"]
+    assert [(s["clock"], s["level"]) for s in urged] == [("first_response", "urging")]
+    head = [r.json for r in world.http.requests if r.path == "/dept/hrss-head"]
+    assert len(head) == 1 and "首次反馈" in head[0]["title"]
+
+    world.ok(
+        "progress",
+        number,
+        "--department",
+        "hrss",
+        "--note",
+        "已到现场",
+        at="2026-11-26T11:10:00+08:00",
+    )
+    # the first response stops that clock: no supervision at 12:00
+    assert world.ok("sweep", at="2026-11-26T12:00:00+08:00")["steps"] == []
+
+
+def test_other_colours_have_no_first_response_clock(world: World) -> None:
+    number = world.intake(people=6, title="讨薪", description="d")["number"]  # orange
+    world.ok("ack", number, "--department", "hrss", at="2026-11-26T09:10:00+08:00")
+    for co in ("public_security", "justice"):
+        world.ok("ack", number, "--department", co, at="2026-11-26T09:10:00+08:00")
+    assert world.ok("sweep", at="2026-11-26T13:00:00+08:00")["steps"] == []

@@ -35,13 +35,15 @@ from whistle.service.store import (
 
 
 def assignment_step(
-    session: Session, app: App, matter: Matter, department: str, action: Action
+    session: Session, app: App, matter: Matter, department: str, action: Action, now: datetime
 ) -> Assignment:
     """Move one department's part; its clocks (and so the sweep's next look) follow."""
     assignment = live_assignment(session, matter, department)
     assignment.status = next_assignment_status(
         f"{matter.number}/{department}", AssignmentStatus(assignment.status), action
     )
+    if action in (Action.progress, Action.report, Action.resolve):
+        assignment.first_response_at = assignment.first_response_at or now
     refresh_next_check(session, app, assignment)
     return assignment
 
@@ -51,7 +53,7 @@ def acknowledge(
 ) -> Matter:
     """A department acknowledges (签收/报到) its part; the lead's doing so starts handling."""
     matter = get_matter(session, number, lock=True)
-    assignment = assignment_step(session, app, matter, department, Action.acknowledge)
+    assignment = assignment_step(session, app, matter, department, Action.acknowledge, now)
     assignment.acknowledged_at = now
     if assignment.role == Role.lead:
         matter.status = next_status(matter.number, Status(matter.status), Action.acknowledge)
@@ -76,7 +78,7 @@ def progress(
     matter = get_matter(session, number, lock=True)
     if matter.status not in (Status.referred, Status.in_progress):
         next_status(matter.number, Status(matter.status), Action.progress)  # raises with a hint
-    assignment_step(session, app, matter, department, Action.progress)
+    assignment_step(session, app, matter, department, Action.progress, now)
     record(
         session,
         matter,
@@ -96,7 +98,7 @@ def return_matter(
     """A department sends its part back as not its business (退回); the center is told."""
     text = note(reason, "reason")
     matter = get_matter(session, number, lock=True)
-    assignment = assignment_step(session, app, matter, department, Action.return_)
+    assignment = assignment_step(session, app, matter, department, Action.return_, now)
     assignment.finished_at = now
     if assignment.role == Role.lead:
         matter.status = next_status(matter.number, Status(matter.status), Action.return_)
@@ -137,7 +139,7 @@ def report(
             f"{matter.number}: {department} leads this matter; the lead resolves it, "
             "co-handlers report"
         )
-    assignment_step(session, app, matter, department, Action.report)
+    assignment_step(session, app, matter, department, Action.report, now)
     assignment.finished_at = now
     record(
         session,
@@ -186,7 +188,7 @@ def resolve(
     if pending:
         raise Refused(f"{matter.number}: co-handler(s) {', '.join(pending)} have not reported yet")
     matter.status = new_status
-    assignment_step(session, app, matter, department, Action.resolve)
+    assignment_step(session, app, matter, department, Action.resolve, now)
     assignment.finished_at = now
     matter.outcome = result.value
     matter.outcome_note = text

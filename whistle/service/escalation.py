@@ -16,7 +16,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from models.grading import raise_colour, raise_tier
-from models.ladder import Level, due_steps, highest, next_moment, running_clocks
+from models.ladder import Clock, Level, due_steps, highest, next_moment, running_clocks
 from models.tables import Assignment, LadderStep, Matter
 from notifications.kinds import NoticeKind
 from whistle.app import App
@@ -30,6 +30,19 @@ RECIPIENTS: dict[Level, tuple[str, ...]] = {
     Level.supervision: ("center/leadership",),
     Level.circulated: ("politics_law/leadership",),
 }
+
+
+def clocks_of(part: Assignment) -> list[Clock]:
+    """The running clocks of a stored part."""
+    return running_clocks(
+        role=part.role,
+        status=part.status,
+        start=part.clock_start,
+        ack_due=part.ack_due,
+        due=part.due,
+        first_response_due=part.first_response_due,
+        first_response_at=part.first_response_at,
+    )
 
 
 def fractions(app: App) -> dict[Level, float]:
@@ -56,13 +69,7 @@ def overdue_level(session: Session, assignment_id: int) -> str | None:
 
 def refresh_next_check(session: Session, app: App, part: Assignment) -> None:
     """Set when the sweep must next look at this part (None when no clock is running)."""
-    clocks = running_clocks(
-        role=part.role,
-        status=part.status,
-        start=part.clock_start,
-        ack_due=part.ack_due,
-        due=part.due,
-    )
+    clocks = clocks_of(part)
     done = taken(session, part.id) if part.id is not None else {}
     moments = [
         m
@@ -99,13 +106,7 @@ def escalate(session: Session, app: App, part_id: int, now: datetime) -> list[di
     session.refresh(part)  # re-read under the lock
     done = taken(session, part_id)
     steps: list[dict[str, Any]] = []
-    for clock in running_clocks(
-        role=part.role,
-        status=part.status,
-        start=part.clock_start,
-        ack_due=part.ack_due,
-        due=part.due,
-    ):
+    for clock in clocks_of(part):
         for step in due_steps(
             clock.start, clock.due, now, done.get(clock.name, set()), fractions(app)
         ):

@@ -54,6 +54,14 @@ def clocks(app: App, matter: Matter, role: str, now: datetime) -> tuple[datetime
     return due_at(now, ack, app.calendar), due_at(now, window, app.calendar)
 
 
+def _first_response_due(app: App, matter: Matter, role: str, now: datetime) -> datetime | None:
+    """Leads of colours with a first-response window (red: 2 h) must report progress by then."""
+    window = app.config.deadlines.first_response.get(matter.colour)  # type: ignore[call-overload]
+    if role != Role.lead or window is None:
+        return None
+    return due_at(now, window, app.calendar)
+
+
 def refer(
     *,
     session: Session,
@@ -115,6 +123,7 @@ def refer(
             round=round_no,
             assigned_at=now,
             clock_start=now,
+            first_response_due=_first_response_due(app, matter, role, now),
             ack_due=ack_due,
             due=due,
         )
