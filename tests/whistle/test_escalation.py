@@ -4,7 +4,7 @@ once, in order; the timeline, colour, tier and the notices that arrive say so.""
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -175,3 +175,48 @@ def test_other_colours_have_no_first_response_clock(world: World) -> None:
     for co in ("public_security", "justice"):
         world.ok("ack", number, "--department", co, at="2026-11-26T09:10:00+08:00")
     assert world.ok("sweep", at="2026-11-26T13:00:00+08:00")["steps"] == []
+
+
+@pytest.mark.parametrize(
+    ("department", "clock", "due_text"),
+    [
+        # yellow wage arrears (3 people), registered Thu 26 Nov 09:00 and acknowledged at once:
+        # the lead resolves in 10 working days, a co-handler reports in 8.
+        ("hrss", "resolve", "2026-12-10T09:00:00+08:00"),
+        ("justice", "report", "2026-12-08T09:00:00+08:00"),
+    ],
+)
+def test_each_clock_climbs_every_step(
+    world: World, department: str, clock: str, due_text: str
+) -> None:
+    number = world.intake(people=3)["number"]
+    for dept in ("hrss", "public_security", "justice"):
+        world.ok("ack", number, "--department", dept)
+    part = next(a for a in world.ok("show", number)["assignments"] if a["department"] == department)
+    assert part["due"] == due_text
+    start, due = datetime.fromisoformat(part["assigned_at"]), datetime.fromisoformat(due_text)
+    levels = ["reminder", "urging", "supervision", "circulated"]
+    fractions = [0.75, 1.0, 1.5, 2.0]  # the sample ladder
+    for level, fraction in zip(levels, fractions, strict=True):
+        moment = start + (due - start) * fraction
+        early = world.ok("sweep", at=(moment - timedelta(minutes=1)).isoformat())["steps"]
+        assert (department, clock, level) not in {
+            (s["department"], s["clock"], s["level"]) for s in early
+        }
+        steps = world.ok("sweep", at=moment.isoformat())["steps"]
+        assert {"number": number, "department": department, "clock": clock, "level": level} in steps
+        doc = world.ok("show", number)
+        now_part = next(a for a in doc["assignments"] if a["department"] == department)
+        assert now_part["overdue_level"] == level
+        if level == "supervision":
+            assert (doc["colour"], doc["tier"]) in {("orange", "town"), ("red", "district")}
+    taken = [
+        (e["action"], e["data"]["clock"])
+        for e in world.ok("show", number)["events"]
+        if e["department"] == department and e["action"] in levels
+    ]
+    assert taken == [(level, clock) for level in levels]
+    received = len(world.http.requests)
+    last = start + (due - start) * 2
+    assert world.ok("sweep", at=last.isoformat())["steps"] == []
+    assert len(world.http.requests) == received

@@ -81,11 +81,11 @@ def refresh_next_check(session: Session, app: App, part: Assignment) -> None:
 
 
 def due_parts(session: Session, *, now: datetime, limit: int = 1000) -> list[int]:
-    """Ids of parts of open matters whose next check has come, earliest first (indexed)."""
+    """Ids of parts whose next check has come, earliest first: a pure range on the index.
+    (A finished part has no next check; `escalate` still skips a matter that is not open.)"""
     query = (
         select(Assignment.id)
-        .join(Matter, col(Matter.id) == Assignment.matter_id)
-        .where(col(Assignment.next_check_at) <= now, col(Matter.status).in_(OPEN))
+        .where(col(Assignment.next_check_at) <= now)
         .order_by(col(Assignment.next_check_at))
         .limit(limit)
     )
@@ -104,6 +104,11 @@ def escalate(session: Session, app: App, part_id: int, now: datetime) -> list[di
         session.rollback()
         return []
     session.refresh(part)  # re-read under the lock
+    if matter.status not in OPEN:
+        part.next_check_at = None
+        session.add(part)
+        session.commit()
+        return []
     done = taken(session, part_id)
     steps: list[dict[str, Any]] = []
     for clock in clocks_of(part):
