@@ -12,7 +12,8 @@ from tasks.notices import deliver_notices
 from whistle.app import get_app
 from whistle.db import session
 from whistle.queries import notice_health, overdue_now
-from whistle.service import due_parts, escalate, feedback_overdue, stuck_in_intake
+from whistle.runner import run_stage
+from whistle.service import due_parts, escalate, feedback_overdue, get_matter, stuck_in_intake
 from whistle.sweep import STUCK_AFTER
 
 
@@ -40,8 +41,6 @@ def find_due(now: datetime) -> tuple[list[str], list[str]]:
 @flow(name="deadline sweep")
 def deadline_sweep(now: datetime | None = None) -> dict[str, Any]:
     """Close lapsed feedback windows, re-run stuck intakes, deliver every ready notice."""
-    from whistle.runner import run_stage
-
     moment = now.astimezone(UTC) if now else datetime.now(UTC)
     app = get_app()
     steps = escalate_due(moment)
@@ -49,8 +48,6 @@ def deadline_sweep(now: datetime | None = None) -> dict[str, Any]:
     for number in lapsed:
         run = run_stage(app, "closing", number, moment)
         with session(app.engine) as s:
-            from whistle.service import get_matter
-
             matter = get_matter(s, number)
         if run.ok and matter.status == "closed":
             steps.append(

@@ -119,34 +119,6 @@ def _department_action(action: Callable[..., Any], stage: str, **fields: str) ->
     return handler
 
 
-def cmd_extension(ctx: Context, a: argparse.Namespace) -> Any:
-    service.request_extension(
-        session=ctx.session,
-        app=ctx.app,
-        number=a.number,
-        department=a.department,
-        length=a.length,
-        reason=a.reason,
-        now=ctx.now,
-    )
-    ctx.stage("handling", a.number)
-    return _show(ctx, a.number)
-
-
-def cmd_decide_extension(ctx: Context, a: argparse.Namespace) -> Any:
-    service.decide_extension(
-        session=ctx.session,
-        app=ctx.app,
-        number=a.number,
-        department=a.department,
-        approve=a.approve,
-        note_text=a.note,
-        now=ctx.now,
-    )
-    ctx.stage("handling", a.number)
-    return _show(ctx, a.number)
-
-
 def cmd_feedback(ctx: Context, a: argparse.Namespace) -> Any:
     service.feedback(
         session=ctx.session,
@@ -317,12 +289,22 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--department", required=True)
         for field in fields:
             p.add_argument(f"--{field}", required=True)
-    p = add("extension", cmd_extension, "a department asks for more time (延期)")
+    p = add(
+        "extension",
+        _department_action(service.request_extension, "handling", length="length", reason="reason"),
+        "a department asks for more time (延期)",
+    )
     p.add_argument("number")
     p.add_argument("--department", required=True)
     p.add_argument("--length", required=True, help="e.g. 5wd (working days) or 30d")
     p.add_argument("--reason", required=True)
-    p = add("decide-extension", cmd_decide_extension, "the center approves or refuses (延期审批)")
+    p = add(
+        "decide-extension",
+        _department_action(
+            service.decide_extension, "handling", approve="approve", note_text="note"
+        ),
+        "the center approves or refuses (延期审批)",
+    )
     p.add_argument("number")
     p.add_argument("--department", required=True)
     choice = p.add_mutually_exclusive_group(required=True)
