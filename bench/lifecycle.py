@@ -490,6 +490,15 @@ class PrefectServer:
 # --- the stores ---------------------------------------------------------------------------------
 
 
+def _pg_execute(admin_url: str, statement: str) -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(statement)
+    engine.dispose()
+
+
 @contextlib.contextmanager
 def store(kind: str, folder: Path, pg_admin: str) -> Iterator[tuple[str, str]]:
     """A fresh store URL and a description of it; a PostgreSQL database is dropped afterwards."""
@@ -585,6 +594,9 @@ def run_matters(
         start = len(http.requests)
         began = time.perf_counter()
         doc = driver.run(argv)
+        if doc["lead_department"] is None:  # referral runs on a worker: wait for it
+            referred_lead(doc["number"])
+            doc = driver.run(["show", doc["number"]])
         landed = http.arrival(f"/dept/{doc['lead_department']}", doc["number"], start)
         tally.latencies.append(landed - began)
         tally.colours[doc["colour"]] += 1
@@ -601,6 +613,116 @@ def run_matters(
         with contextlib.suppress(StopIteration):
             active.append((plan, gen, gen.send(driver.run(argv))))
     return tally
+
+
+def referred_lead(number: str, timeout: float = 60.0) -> str:
+    """Wait until a worker's intake stage has referred the matter; its lead department."""
+    from sqlmodel import select
+
+    from models.tables import Matter
+    from whistle.app import get_app
+    from whistle.db import session
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with session(get_app().engine) as s:
+            lead = s.exec(select(Matter.lead_department).where(Matter.number == number)).one()
+        if lead is not None:
+            return lead
+        time.sleep(0.02)
+    raise BenchError(f"{number}: no worker referred it within {timeout:.0f} s")
+
+
+def outbox_drained(timeout: float = 300.0) -> None:
+    """Wait until every notice is out: the workers have finished every stage."""
+    from sqlmodel import col, func, select
+
+    from models.tables import Notice
+    from whistle.app import get_app
+    from whistle.db import session
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with session(get_app().engine) as s:
+            left = s.exec(select(func.count()).where(col(Notice.status) != "sent")).one()
+        if left == 0:
+            return
+        time.sleep(0.1)
+    raise BenchError(f"notices still waiting after {timeout:.0f} s")
+
+
+def store_size_mib(url: str) -> float:
+    """The store's size on disk: the SQLite file with its WAL, or the PostgreSQL database."""
+    if url.startswith("sqlite"):
+        path = Path(url.split("///", 1)[1])
+        files = [path, path.with_name(path.name + "-wal")]
+        return sum(f.stat().st_size for f in files if f.exists()) / 2**20
+    from whistle.app import get_app
+
+    with get_app().engine.connect() as conn:
+        size = conn.exec_driver_sql("SELECT pg_database_size(current_database())").scalar_one()
+    return float(size) / 2**20
+
+
+def direct_stage(app: Any, stage: str, number: str, now: datetime) -> Any:
+    """A stage's work as plain calls, without Prefect (the --without-prefect split)."""
+    from whistle import service
+    from whistle.db import session
+    from whistle.delivery import deliver_pending
+    from whistle.runner import StageRun
+
+    with session(app.engine) as s:
+        if stage == "intake":
+            service.refer_by_rules(session=s, app=app, number=number, now=now)
+        elif stage == "closing":
+            service.close_without_feedback(session=s, app=app, number=number, now=now)
+        matter_id = service.get_matter(s, number).id
+    deliver_pending(app, now=now, matter_id=matter_id)
+    return StageRun(stage, True)
+
+
+@dataclass
+class Workers:
+    """`whistle worker` processes, their CPU and memory."""
+
+    count: int
+    folder: Path
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def start(self, timeout: float = 90.0) -> None:
+        env = os.environ | {"PREFECT_LOGGING_LEVEL": "INFO"}
+        logs = [self.folder / f"worker-{i}.log" for i in range(self.count)]
+        for log in logs:
+            with log.open("wb") as out:
+                self.processes.append(
+                    subprocess.Popen(
+                        [sys.executable, "-m", "whistle", "worker", "--limit", "4"],
+                        env=env, stdout=out, stderr=subprocess.STDOUT,
+                        stdin=subprocess.DEVNULL, start_new_session=True,
+                    )
+                )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        for log in logs:
+            while "Subscribing to runs of task" not in log.read_text(errors="replace"):
+                if time.monotonic() > deadline:
+                    raise BenchError(f"{log.name} did not start:\n{log.read_text()[-2000:]}")
+                time.sleep(0.2)
+
+    def cpu(self) -> float:
+        return sum(tree_cpu(p.pid) for p in self.processes)
+
+    def peak_rss_mib(self) -> float:
+        return max((tree_peak_rss_mib(p.pid) for p in self.processes), default=0.0)
+
+    def stop(self) -> None:
+        for p in self.processes:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+        for p in self.processes:
+            try:
+                p.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
 
 
 def flush_prefect() -> None:
@@ -649,6 +771,16 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         wire_channels(folder, http, smtp)
 
         extra = dict(item.split("=", 1) for item in args.server_env)
+        if args.prefect_db == "postgresql":
+            prefect_db = f"whistle_prefect_{uuid.uuid4().hex[:10]}"
+            admin = args.pg_admin.rsplit("/", 1)[0]
+            _pg_execute(args.pg_admin, f'CREATE DATABASE "{prefect_db}"')
+            stack.callback(
+                _pg_execute, args.pg_admin, f'DROP DATABASE IF EXISTS "{prefect_db}" WITH (FORCE)'
+            )
+            extra["PREFECT_API_DATABASE_CONNECTION_URL"] = (
+                admin.replace("+psycopg", "+asyncpg") + f"/{prefect_db}"
+            )
         version = code_version()
         server = PrefectServer(tmp / "prefect-server", extra)
         stack.callback(server.stop)
@@ -672,9 +804,15 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
             "WHISTLE_ALLOW_CLOCK_OVERRIDE": "1",
             "WHISTLE_LINK_BASE": "https://whistle.example/",
         }
+        os.environ["PREFECT_RESULTS_LOCAL_STORAGE_PATH"] = str(tmp / "task-parameters")
+        if args.workers:
+            os.environ["WHISTLE_DISPATCH"] = "workers"
         from whistle import app as app_module
+        from whistle import cli as cli_module
         from whistle.cli import main
 
+        if args.without_prefect:
+            setattr(cli_module, "start_stage", direct_stage)  # noqa: B010
         app_module.reset()
         stack.callback(app_module.reset)
         if not args.show_logs:
@@ -692,9 +830,16 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
             step = span / commands_estimate
         driver = Driver(main, Clock(T0, step))
         driver.run(["init"])
+        store_mib0 = store_size_mib(url)
+        workers = Workers(args.workers, tmp)
+        stack.callback(workers.stop)
+        if args.workers:
+            workers.start()
 
         # Warm-up: first flow run, imports, template compilation, connection pools.
         run_matters(warmup, driver, http, args.in_flight)
+        if args.workers:
+            outbox_drained()
         flush_prefect()
         server.wait_quiet(idle_rate=0.05)
         cpu0 = tree_cpu(server.pid)
@@ -720,11 +865,14 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         http_cpu0 = http.handler_cpu
         threads_cpu0 = sum(thread_cpu(t) for t in receiver_tids)
         server_cpu0 = tree_cpu(server.pid)
+        workers_cpu0 = workers.cpu()
         client_cpu0 = time.process_time()
         wall0 = time.perf_counter()
         if profiler is not None:
             profiler.enable()
         tally = run_matters(measured, driver, http, args.in_flight)
+        if args.workers:
+            outbox_drained()
         flush_prefect()
         if profiler is not None:
             profiler.disable()
@@ -734,6 +882,9 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         receivers_cpu = http.handler_cpu - http_cpu0 + threads_cpu
         drain_s = server.wait_quiet(idle_rate)
         server_cpu = tree_cpu(server.pid) - server_cpu0
+        workers_cpu = workers.cpu() - workers_cpu0
+        workers_rss = workers.peak_rss_mib()
+        store_mib = store_size_mib(url)
         # ----------------------------------------------------------------------------------------
 
         server_rss = tree_peak_rss_mib(server.pid)
@@ -745,6 +896,11 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         figures: dict[str, Any] = {
             "matters": n,
             "store": args.store,
+            "workers": args.workers,
+            "without_prefect": args.without_prefect,
+            "prefect_db": args.prefect_db,
+            "workers_cpu_s_per_matter": round(workers_cpu / n, 4),
+            "store_mib_per_1000_matters": round(1000 * (store_mib - store_mib0) / len(plans), 2),
             "seed": args.seed,
             "warmup_matters": len(warmup),
             "in_flight": args.in_flight,
@@ -769,9 +925,11 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
             "intake_to_notice_ms": {
                 "p50": round(1000 * percentile(tally.latencies, 50), 1),
                 "p95": round(1000 * percentile(tally.latencies, 95), 1),
+                "p99": round(1000 * percentile(tally.latencies, 99), 1),
                 "max": round(1000 * max(tally.latencies), 1),
             },
-            "peak_rss_mib": {"client": round(client_rss, 1), "server": round(server_rss, 1)},
+            "peak_rss_mib": {"client": round(client_rss, 1), "server": round(server_rss, 1),
+                             "worker": round(workers_rss, 1)},
             "client_rss_mib": {"before": round(rss0 / 1024, 1), "after": round(rss1 / 1024, 1)},
             "client_threads": {"before": threads0, "peak": driver.peak_threads},
             "server_processes": server_procs,
@@ -802,19 +960,27 @@ def table(f: dict[str, Any]) -> str:
         ("CPU s per matter, server", f"{f['server_cpu_s_per_matter']:.3f}",
          f"Prefect server ({f['server_processes']} process(es)), idle "
          f"{f['server_idle_cpu_pct']:.1f}% CPU, drained {f['server_drain_s']:.1f} s after"),
+        ("CPU s per matter, workers", f"{f['workers_cpu_s_per_matter']:.3f}",
+         f"{f['workers']} `whistle worker` process(es)" if f["workers"] else "no workers"),
         ("intake→notice p50 (ms)", f"{lat['p50']:.0f}", "intake call to lead's referral webhook"),
         ("intake→notice p95 (ms)", f"{lat['p95']:.0f}", f"max {lat['max']:.0f} ms"),
+        ("intake→notice p99 (ms)", f"{lat['p99']:.0f}", ""),
         ("peak RSS client (MiB)", f"{f['peak_rss_mib']['client']:.0f}",
          f"ru_maxrss; RSS {f['client_rss_mib']['before']:.0f} → {f['client_rss_mib']['after']:.0f}"
          f" MiB, threads {f['client_threads']['before']} → peak {f['client_threads']['peak']}"),
         ("peak RSS server (MiB)", f"{f['peak_rss_mib']['server']:.0f}", "VmHWM, process tree"),
+        ("peak RSS worker (MiB)", f"{f['peak_rss_mib']['worker']:.0f}", "largest worker"),
+        ("store MiB per 1000 matters", f"{f['store_mib_per_1000_matters']:.2f}",
+         "growth of file + WAL, or of pg_database_size, over every matter run"),
         ("notices delivered", str(f["notices_delivered"]),
          f"stage warnings: {f['stage_warnings']}; server started in {f['server_start_s']:.0f} s,"
          f" stopped with exit code {f['server_exit_code']}"),
     ]  # fmt: skip
     width = max(len(r[0]) for r in rows)
     lines = [
-        f"Whistle lifecycle benchmark: {f['matters']} matters, store {f['store']}, seed "
+        f"Whistle lifecycle benchmark: {f['matters']} matters, store {f['store']}, "
+        f"workers {f['workers']}, Prefect server on {f['prefect_db']}"
+        f"{', WITHOUT PREFECT (stage work as plain calls)' if f['without_prefect'] else ''}, seed "
         f"{f['seed']}, {f['warmup_matters']} warm-up matter(s) not counted, "
         f"{f['in_flight']} in flight",
         f"machine  {m['cpu']} · {m['cores']} cores · {m['ram_gib']} GiB RAM · Python "
@@ -854,6 +1020,24 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         default="wall",
         help="what the profile counts: wall time or this thread's CPU time",
     )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="run stage flows on N `whistle worker` processes (WHISTLE_DISPATCH=workers); "
+        "0 runs them in the acting process",
+    )
+    p.add_argument(
+        "--without-prefect",
+        action="store_true",
+        help="do each stage's work as plain calls, no flows: Whistle's own cost, for the split",
+    )
+    p.add_argument(
+        "--prefect-db",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="the Prefect server's own database",
+    )
     p.add_argument("--show-logs", action="store_true", help="let Prefect log to the console")
     p.add_argument("--keep-temp", action="store_true", help="keep the temporary folder")
     p.add_argument(
@@ -864,6 +1048,8 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         help="extra environment for the Prefect server (repeatable)",
     )
     args = p.parse_args(argv)
+    if args.workers and args.without_prefect:
+        p.error("--workers and --without-prefect exclude each other")
     if args.matters < 1 or args.warmup < 0 or args.in_flight < 1:
         p.error("--matters and --in-flight must be at least 1, --warmup at least 0")
     return args
