@@ -8,24 +8,23 @@ from typing import Any
 from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 
+from tasks.events import emit_matter_events
 from tasks.notices import deliver_notices
 from whistle.app import get_app
 from whistle.db import session
 from whistle.queries import notice_health, overdue_now
 from whistle.runner import run_stage
-from whistle.service import due_parts, escalate, feedback_overdue, get_matter, stuck_in_intake
+from whistle.service import escalate_due as escalate_parts
+from whistle.service import feedback_overdue, get_matter, stuck_in_intake
 from whistle.sweep import STUCK_AFTER
 
 
 @task(name="escalate due clocks", retries=2, retry_delay_seconds=[1, 5])
 def escalate_due(now: datetime) -> list[dict[str, Any]]:
-    """Take every ladder step that has come due, part by part, each claimed under a lock."""
+    """Take every ladder step that has come due, in batches claimed under SKIP LOCKED locks."""
     app = get_app()
-    steps: list[dict[str, Any]] = []
     with session(app.engine) as s:
-        for part_id in due_parts(session=s, now=now):
-            steps += escalate(s, app, part_id, now)
-    return steps
+        return escalate_parts(s, app, now)
 
 
 @task(name="find due work")
@@ -44,6 +43,8 @@ def deadline_sweep(now: datetime | None = None) -> dict[str, Any]:
     moment = now.astimezone(UTC) if now else datetime.now(UTC)
     app = get_app()
     steps = escalate_due(moment)
+    if steps:
+        emit_matter_events(sorted({step["number"] for step in steps}))
     lapsed, stuck = find_due(moment)
     for number in lapsed:
         run = run_stage(app, "closing", number, moment)

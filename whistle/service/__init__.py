@@ -7,7 +7,13 @@ transaction on SQLite), so two answers about one matter never overwrite each oth
 """
 
 from whistle.service.answers import acknowledge, progress, report, resolve, return_matter
-from whistle.service.escalation import due_parts, escalate, overdue_level
+from whistle.service.escalation import (
+    due_parts,
+    escalate,
+    escalate_due,
+    escalate_many,
+    overdue_level,
+)
 from whistle.service.extensions import decide_extension, request_extension
 from whistle.service.feedback import (
     close_without_feedback,
@@ -36,6 +42,8 @@ __all__ = [
     "decide_extension",
     "due_parts",
     "escalate",
+    "escalate_due",
+    "escalate_many",
     "events_of",
     "feedback",
     "feedback_overdue",

@@ -67,10 +67,14 @@ def overdue_level(session: Session, assignment_id: int) -> str | None:
     return level.value if level else None
 
 
-def refresh_next_check(session: Session, app: App, part: Assignment) -> None:
-    """Set when the sweep must next look at this part (None when no clock is running)."""
+def refresh_next_check(
+    session: Session, app: App, part: Assignment, done: dict[str, set[Level]] | None = None
+) -> None:
+    """Set when the sweep must next look at this part (None when no clock is running).
+    `done` is the part's steps taken, when the caller already holds them."""
     clocks = clocks_of(part)
-    done = taken(session, part.id) if part.id is not None else {}
+    if done is None:
+        done = taken(session, part.id) if part.id is not None else {}
     moments = [
         m
         for c in clocks
@@ -80,7 +84,7 @@ def refresh_next_check(session: Session, app: App, part: Assignment) -> None:
     session.add(part)
 
 
-def due_parts(session: Session, *, now: datetime, limit: int = 1000) -> list[int]:
+def due_parts(session: Session, *, now: datetime, limit: int = 100_000) -> list[int]:
     """Ids of parts whose next check has come, earliest first: a pure range on the index.
     (A finished part has no next check; `escalate` still skips a matter that is not open.)"""
     query = (
@@ -92,32 +96,93 @@ def due_parts(session: Session, *, now: datetime, limit: int = 1000) -> list[int
     return [i for i in session.exec(query).all() if i is not None]
 
 
+BATCH = 200  # parts per sweep transaction: fewer commits, locks held well under a second
+
+
+def escalate_due(session: Session, app: App, now: datetime) -> list[dict[str, Any]]:
+    """Every step that has come due by `now`, in batches, earliest clocks first."""
+    due = due_parts(session=session, now=now)
+    steps: list[dict[str, Any]] = []
+    for first in range(0, len(due), BATCH):
+        steps += escalate_many(session, app, due[first : first + BATCH], now)
+    return steps
+
+
 def escalate(session: Session, app: App, part_id: int, now: datetime) -> list[dict[str, Any]]:
     """Take every step this part's clocks have earned by `now`, once; [] if another has it."""
-    part = session.get(Assignment, part_id)
-    if part is None:
+    return escalate_many(session, app, [part_id], now)
+
+
+def escalate_many(
+    session: Session, app: App, part_ids: list[int], now: datetime
+) -> list[dict[str, Any]]:
+    """Take the earned steps of several parts in one transaction.
+
+    The parts' matters are locked in one statement with SKIP LOCKED (in id order): a matter that
+    a department or another sweep holds is left for the next sweep, never waited for. The parts
+    and their steps taken are read once, after the lock, for the whole batch.
+    """
+    if not part_ids:
         return []
-    matter = session.exec(
-        select(Matter).where(Matter.id == part.matter_id).with_for_update(skip_locked=True)
-    ).first()
-    if matter is None:  # another sweep (or an answer) holds this matter: it is being handled
+    matter_ids = select(Assignment.matter_id).where(col(Assignment.id).in_(part_ids))
+    locked = {
+        m.id: m
+        for m in session.exec(
+            select(Matter)
+            .where(col(Matter.id).in_(matter_ids))
+            .order_by(col(Matter.id))
+            .with_for_update(skip_locked=True)
+        ).all()
+    }
+    if not locked:
         session.rollback()
         return []
-    session.refresh(part)  # re-read under the lock
-    if matter.status not in OPEN:
-        part.next_check_at = None
-        session.add(part)
-        session.commit()
-        return []
-    done = taken(session, part_id)
+    parts = session.exec(
+        select(Assignment)
+        .where(col(Assignment.id).in_(part_ids), col(Assignment.matter_id).in_(list(locked)))
+        .order_by(col(Assignment.id))
+        .execution_options(populate_existing=True)  # re-read under the lock
+    ).all()
+    done: dict[int, dict[str, set[Level]]] = defaultdict(lambda: defaultdict(set))
+    for assignment_id, clock_name, level in session.exec(
+        select(LadderStep.assignment_id, LadderStep.clock, LadderStep.level).where(
+            col(LadderStep.assignment_id).in_([p.id for p in parts])
+        )
+    ).all():
+        done[assignment_id][clock_name].add(Level(level))
+    steps: list[dict[str, Any]] = []
+    for part in parts:
+        assert part.id is not None
+        matter = locked[part.matter_id]
+        if matter.status not in OPEN:
+            part.next_check_at = None
+            session.add(part)
+            continue
+        steps += _climb(session, app, matter, part, done[part.id], now)
+        refresh_next_check(session, app, part, done[part.id])
+    session.commit()
+    return steps
+
+
+def _climb(
+    session: Session,
+    app: App,
+    matter: Matter,
+    part: Assignment,
+    done: dict[str, set[Level]],
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """One part's earned steps: ladder rows, timeline events, outbox notices (not committed)."""
+    assert part.id is not None
     steps: list[dict[str, Any]] = []
     for clock in clocks_of(part):
         for step in due_steps(
             clock.start, clock.due, now, done.get(clock.name, set()), fractions(app)
         ):
             session.add(
-                LadderStep(assignment_id=part_id, clock=clock.name, level=step.level.value, at=now)
+                LadderStep(assignment_id=part.id, clock=clock.name, level=step.level.value, at=now)
             )
+            done[clock.name].add(step.level)
             data: dict[str, Any] = {"clock": clock.name, "level": step.level.value}
             if step.level is Level.supervision:
                 data.update(colour_from=matter.colour, tier_from=matter.tier)
@@ -154,7 +219,4 @@ def escalate(session: Session, app: App, part_id: int, now: datetime) -> list[di
                     "level": step.level.value,
                 }
             )
-    session.flush()
-    refresh_next_check(session, app, part)
-    session.commit()
     return steps
