@@ -14,6 +14,7 @@ from prefect import flow
 from prefect.context import TagsContext
 
 from tasks.artifacts import publish_timeline
+from tasks.events import emit_matter_events
 from tasks.matter import close_without_feedback, refer_by_rules
 from tasks.notices import deliver_notices
 
@@ -33,6 +34,7 @@ def _follow_up(number: str, now: datetime) -> dict[str, int]:
     with _untagged():
         delivered = deliver_notices(number, now)
         publish_timeline(number)
+        emit_matter_events([number])
     return delivered
 
 

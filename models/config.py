@@ -32,9 +32,12 @@ from models.config_files import (
     Department,
     DepartmentsFile,
     DistrictFile,
+    FiguresFile,
     Flag,
     GradeRule,
     GradingFile,
+    RetentionFile,
+    RetentionPeriod,
     RoutingFile,
     RoutingRule,
     SchedulesFile,
@@ -68,6 +71,8 @@ class DistrictConfig(BaseModel):
     deadlines: DeadlinesFile
     channels: ChannelsFile
     schedules: SchedulesFile
+    retention: RetentionFile = RetentionFile()
+    figures: FiguresFile = FiguresFile()
     towns: dict[str, Town]
     villages: dict[str, tuple[Village, Town]]
 
@@ -144,14 +149,38 @@ def _loc(loc: Iterable[Any]) -> str:
     return out or "(top level)"
 
 
+class _KeyTwice(Exception):
+    def __init__(self, key: Any, line: int) -> None:
+        super().__init__(f"{key}: written twice in one mapping (again on line {line})")
+
+
+class _OnceLoader(yaml.SafeLoader):
+    """YAML keeps the last of two equal keys without a word; a district's file must not."""
+
+
+def _mapping_once(loader: _OnceLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
+    seen: set[Any] = set()
+    for key_node, _value in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in seen:
+            raise _KeyTwice(key, key_node.start_mark.line + 1)
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_OnceLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_once)
+
+
 def _read(folder: Path, filename: str, schema: type[BaseModel]) -> Any:
     path = folder / filename
     if not path.is_file():
         raise ConfigError(f"{path}: file is missing")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_OnceLoader)  # a SafeLoader
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    except _KeyTwice as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     if filename == "channels.yaml":
         raw = _expand_env(raw, str(path))
     if not isinstance(raw, dict):
@@ -210,6 +239,8 @@ def load_config(folder: Path) -> DistrictConfig:
     cpath = folder / "categories.yaml"
     _unique(cpath, "categories", [c.code for c in cats_file.categories])
     categories = {c.code: c for c in cats_file.categories}
+    _unique(cpath, "flags", [f.code for f in cats_file.flags])
+    _unique(cpath, "channels", [f.code for f in cats_file.channels])
     flags = {f.code: f for f in cats_file.flags}
     channels_in = {f.code: f for f in cats_file.channels}
 
@@ -259,10 +290,16 @@ def load_config(folder: Path) -> DistrictConfig:
     schedules = SchedulesFile()
     if (folder / "schedules.yaml").is_file():
         schedules = _read(folder, "schedules.yaml", SchedulesFile)
+    retention = RetentionFile()
+    if (folder / "retention.yaml").is_file():
+        retention = _read(folder, "retention.yaml", RetentionFile)
+    figures = _figures(folder, categories, channels_in)
 
     return DistrictConfig(
         folder=folder,
         schedules=schedules,
+        retention=retention,
+        figures=figures,
         district=district,
         departments=departments,
         categories=categories,
@@ -275,6 +312,26 @@ def load_config(folder: Path) -> DistrictConfig:
         towns=towns,
         villages=villages,
     )
+
+
+def _figures(
+    folder: Path, categories: dict[str, Category], channels_in: dict[str, Flag]
+) -> FiguresFile:
+    """The optional figures.yaml, with every category and channel it names checked."""
+    path = folder / "figures.yaml"
+    if not path.is_file():
+        return FiguresFile()
+    figures: FiguresFile = _read(folder, "figures.yaml", FiguresFile)
+    _unique(path, "figures", [f.key for f in figures.figures])
+    for i, rule in enumerate(figures.figures):
+        for key, codes, known in (
+            ("categories", rule.categories, categories),
+            ("channels", rule.channels, channels_in),
+        ):
+            for j, code in enumerate(codes):
+                if code not in known:
+                    raise ConfigError(f"{path}: figures[{i}].{key}[{j}]: unknown code '{code}'")
+    return figures
 
 
 def _add_unit(
@@ -324,9 +381,12 @@ __all__ = [
     "DepartmentsFile",
     "DistrictConfig",
     "DistrictFile",
+    "FiguresFile",
     "Flag",
     "GradeRule",
     "GradingFile",
+    "RetentionFile",
+    "RetentionPeriod",
     "RoutingFile",
     "RoutingRule",
     "SchedulesFile",

@@ -5,6 +5,10 @@ Every model forbids unknown keys, so a misspelt key is an error, not a silent de
 
 from __future__ import annotations
 
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -280,6 +284,58 @@ class ChannelsFile(_Strict):
     )
 
 
+# --- retention.yaml (optional) ---------------------------------------------------------------
+
+_PERIOD = re.compile(r"^\s*(\d+)\s*(y|d)\s*$")
+
+
+@dataclass(frozen=True)
+class RetentionPeriod:
+    """How long personal data is kept after closing: whole years (calendar) or days."""
+
+    amount: int
+    unit: Literal["years", "days"]
+
+    @classmethod
+    def parse(cls, text: str) -> RetentionPeriod:
+        match = _PERIOD.match(str(text))
+        if not match:
+            raise ValueError(
+                f"'{text}' is not a retention period: write a whole number and y (years) "
+                "or d (days), e.g. 3y or 1095d"
+            )
+        amount = int(match.group(1))
+        if amount <= 0:
+            raise ValueError(f"'{text}': a retention period must be longer than zero")
+        return cls(amount, "years" if match.group(2) == "y" else "days")
+
+    def before(self, moment: datetime) -> datetime:
+        """The moment this period before `moment` (29 February falls back to the 28th)."""
+        if self.unit == "days":
+            return moment - timedelta(days=self.amount)
+        year = moment.year - self.amount
+        day = min(moment.day, calendar.monthrange(year, moment.month)[1])
+        return moment.replace(year=year, day=day)
+
+    def __str__(self) -> str:
+        return f"{self.amount}{'y' if self.unit == 'years' else 'd'}"
+
+
+class RetentionFile(_Strict):
+    """How long a citizen's name, phone and ID number are kept once all their matters closed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    personal_data: RetentionPeriod = RetentionPeriod(3, "years")
+
+    @field_validator("personal_data", mode="before")
+    @classmethod
+    def _parse(cls, value: Any) -> RetentionPeriod:
+        if isinstance(value, RetentionPeriod):
+            return value
+        return RetentionPeriod.parse(str(value))
+
+
 # --- schedules.yaml (optional) ---------------------------------------------------------------
 
 
@@ -290,6 +346,12 @@ class SchedulesFile(_Strict):
 
     sweep_every: Duration = Duration(5, "minutes")
     digest_at: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    report_at: str = Field(
+        default="07:00",
+        pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+        description="local time the statistics report is refreshed each day",
+    )
+    retention_at: str = Field(default="03:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
 
     @field_validator("sweep_every", mode="before")
     @classmethod
@@ -298,3 +360,30 @@ class SchedulesFile(_Strict):
         if duration.unit not in ("minutes", "hours"):
             raise ValueError("the sweep interval is minutes or hours, e.g. 5m")
         return duration
+
+
+# --- figures.yaml (optional) -----------------------------------------------------------------
+
+
+class FigureRule(_Strict):
+    """One of the source's own figures (接待来访群众 640 人次 …), counted from the matters.
+
+    Matters count when they match every filter given (an empty filter matches all): received in
+    the month, or, with `outcomes`, resolved (办结) in the month with one of those outcomes.
+    """
+
+    key: Annotated[str, Field(pattern=CODE)]
+    name: str
+    name_en: str = ""
+    count: Literal["people", "matters", "batches"] = Field(
+        default="matters",
+        description="people: persons (人次); matters: matters (件); batches: matters as 批次 "
+        "and their people (人)",
+    )
+    channels: list[str] = []
+    categories: list[str] = []
+    outcomes: list[Literal["mediated", "handled", "explained", "litigation", "unresolvable"]] = []
+
+
+class FiguresFile(_Strict):
+    figures: list[FigureRule] = []

@@ -30,8 +30,9 @@ class Duration:
         """Parse '30m', '2h', '7d' or '3wd'; raise ValueError in words a clerk understands."""
         match = _PATTERN.match(str(text))
         if not match:
+            typed = str(text) if len(str(text)) <= 40 else str(text)[:40] + "…"
             raise ValueError(
-                f"'{text}' is not a duration: write a whole number and a unit, "
+                f"'{typed}' is not a duration: write a whole number and a unit, "
                 "m (minutes), h (hours), d (days) or wd (working days), e.g. 30m, 2h, 3wd"
             )
         amount = int(match.group(1))

@@ -47,6 +47,7 @@ class Citizen(SQLModel, table=True):
     phone: str = Field(max_length=20)
     id_number: str | None = Field(default=None, max_length=18)
     created_at: datetime = _ts()
+    erased_at: datetime | None = _ts(nullable=True)  # personal data removed after retention
 
 
 class Matter(SQLModel, table=True):
@@ -81,6 +82,9 @@ class Matter(SQLModel, table=True):
     updated_at: datetime = _ts()
     resolved_at: datetime | None = _ts(nullable=True)
     closed_at: datetime | None = _ts(nullable=True)
+    # The hash of the timeline's last event: a removed last event shows as a mismatch here.
+    timeline_head: str | None = Field(default=None, max_length=64)
+    timeline_at: datetime | None = _ts(nullable=True)  # the last event's time: never run back
 
 
 LIVE_LEAD = "role = 'lead' AND status IN ('referred','acknowledged','resolved')"
@@ -163,6 +167,45 @@ class Event(SQLModel, table=True):
     department: str | None = Field(default=None, max_length=60)
     note: str | None = Field(default=None, sa_column=Column(sa.Text))
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # The hash chain (whistle/evidence.py): the previous event's hash and this event's own.
+    prev_hash: str | None = Field(default=None, max_length=64)
+    hash: str | None = Field(default=None, max_length=64)
+
+
+# The database itself refuses to change or remove a timeline event, not only the ORM.
+_APPEND_ONLY = "timeline events are append-only"
+for _statement, _dialect in [
+    (
+        "CREATE TRIGGER event_no_update BEFORE UPDATE ON event "
+        f"BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY}'); END",
+        "sqlite",
+    ),
+    (
+        "CREATE TRIGGER event_no_delete BEFORE DELETE ON event "
+        f"BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY}'); END",
+        "sqlite",
+    ),
+    (
+        "CREATE OR REPLACE FUNCTION event_append_only() RETURNS trigger LANGUAGE plpgsql "
+        f"AS $$ BEGIN RAISE EXCEPTION '{_APPEND_ONLY}'; END $$",
+        "postgresql",
+    ),
+    (
+        "CREATE TRIGGER event_append_only BEFORE UPDATE OR DELETE ON event "
+        "FOR EACH ROW EXECUTE FUNCTION event_append_only()",
+        "postgresql",
+    ),
+    (
+        "CREATE TRIGGER event_no_truncate BEFORE TRUNCATE ON event "
+        "FOR EACH STATEMENT EXECUTE FUNCTION event_append_only()",
+        "postgresql",
+    ),
+]:
+    sa.event.listen(
+        Event.__table__,  # type: ignore[attr-defined]
+        "after_create",
+        sa.DDL(_statement).execute_if(dialect=_dialect),  # type: ignore[no-untyped-call]
+    )
 
 
 class Notice(SQLModel, table=True):
@@ -198,3 +241,72 @@ class DaySequence(SQLModel, table=True):
 
     day: str = Field(primary_key=True, max_length=8)
     last: int = 0
+
+
+# --- the HTTP API (api/) -----------------------------------------------------------------------
+
+
+class ApiToken(SQLModel, table=True):
+    """A caller of the HTTP API: one department, the center, or an intake channel (Open311).
+
+    Only the SHA-256 of the secret is kept; the secret itself is shown once, at creation.
+    """
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=10)  # department, center or intake
+    holder: str = Field(max_length=60, index=True)  # a department code, or a channel code
+    label: str | None = Field(default=None, max_length=100)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = _ts()
+    revoked_at: datetime | None = _ts(nullable=True)
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    """The first answer to a write sent with an `Idempotency-Key`, replayed on a repeat.
+
+    The row is written in the action's own transaction (so a committed action always has it);
+    the answer is filled in once the action's stage flow has run.
+    """
+
+    __tablename__ = "idempotency_record"
+    __table_args__ = (sa.UniqueConstraint("caller", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    caller: str = Field(max_length=100)  # token:<id>, or link:<nonce> for a feedback link
+    key: str = Field(max_length=200)
+    fingerprint: str = Field(max_length=64)  # SHA-256 of method, path and body
+    status_code: int | None = None
+    response: str | None = Field(default=None, sa_column=Column(sa.Text))
+    created_at: datetime = _ts()
+
+
+class FeedbackLinkUse(SQLModel, table=True):
+    """A citizen's feedback link that has been answered: each link works once."""
+
+    __tablename__ = "feedback_link_use"
+
+    nonce: str = Field(primary_key=True, max_length=80)  # <matter number>:<round>
+    matter_id: int = Field(foreign_key="matter.id", index=True)
+    used_at: datetime = _ts()
+
+
+# --- statistics and Prefect events --------------------------------------------------------------
+
+# `whistle stats` reads cohorts by when a matter was received and a part assigned.
+sa.Index("ix_matter_created_at", Matter.__table__.c.created_at)  # type: ignore[attr-defined]
+sa.Index("ix_assignment_assigned_at", Assignment.__table__.c.assigned_at)  # type: ignore[attr-defined]
+
+
+class EventMark(SQLModel, table=True):
+    """How far a matter's timeline has been emitted to Prefect as events (whistle.matter.*).
+
+    Emitting is at least once: an event sent before a crash and again after carries the same
+    id (uuid5 of the store and the event row), and Prefect keeps one.
+    """
+
+    __tablename__ = "event_mark"
+
+    matter_id: int = Field(primary_key=True, foreign_key="matter.id")
+    event_id: int = 0  # the last timeline event emitted

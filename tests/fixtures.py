@@ -146,6 +146,7 @@ def world(
     shutil.copytree(ROOT / "config", folder)
     wire_channels(folder, http_receiver, smtp_receiver)
     monkeypatch.setenv("WHISTLE_CONFIG", str(folder))
+    monkeypatch.setenv("WHISTLE_HOME", str(tmp_path / "home"))  # the feedback-link key lives here
     monkeypatch.setenv("WHISTLE_DATABASE_URL", store_url)
     monkeypatch.setenv("WHISTLE_ALLOW_CLOCK_OVERRIDE", "1")
     monkeypatch.setenv("WHISTLE_LINK_BASE", "https://whistle.example/")

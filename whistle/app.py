@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from models.calendar import WorkCalendar, load_overrides
 from models.config import DistrictConfig, load_config
 from whistle.db import get_engine
-from whistle.errors import Refused
+from whistle.errors import Refused, shown
 from whistle.settings import Settings, get_settings
 
 
@@ -25,6 +25,10 @@ class App:
     @property
     def language(self) -> str:
         return self.settings.language
+
+    @property
+    def dispatch(self) -> str:
+        return self.settings.dispatch
 
     def link(self, number: str) -> str:
         return f"{self.settings.link_base.rstrip('/')}/matters/{number}"
@@ -53,6 +57,10 @@ def reset() -> None:
     get_app.cache_clear()
 
 
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
 def resolve_now(at: str | datetime | None, settings: Settings) -> datetime:
     """Return the current UTC time, or the given 'as of' time where overrides are allowed."""
     if at is None:
@@ -69,8 +77,15 @@ def resolve_now(at: str | datetime | None, settings: Settings) -> datetime:
             value = datetime.fromisoformat(at)
         except ValueError:
             raise Refused(
-                f"--at '{at}' is not an ISO-8601 time such as 2026-11-26T09:30+08:00"
+                f"--at '{shown(at)}' is not an ISO-8601 time such as 2026-11-26T09:30+08:00"
             ) from None
     if value.tzinfo is None:
         raise Refused(f"--at '{at}' has no time zone; add one, e.g. +08:00")
+    # Deadlines are counted from the given time on the working-day calendar; a year far off
+    # (0001, 9999) is a typo and would overflow the date arithmetic.
+    if not EARLIEST.year <= value.year < LATEST.year:
+        raise Refused(
+            f"--at '{at}' is outside the years {EARLIEST.year}–{LATEST.year - 1} that steps "
+            "can be dated in"
+        )
     return value.astimezone(UTC)

@@ -2,7 +2,9 @@
 
 Every subcommand takes `--json` (one JSON document on stdout) and `--at ISO-8601` (an "as of"
 time, accepted only with WHISTLE_ALLOW_CLOCK_OVERRIDE=1). A refused action prints one line on
-stderr, exits 2 and writes nothing; a broken configuration exits 3.
+stderr, exits 2 and writes nothing; a broken configuration exits 3. When the store cannot be
+reached (PostgreSQL down or its connections cut), the command exits 5 with one line saying so:
+nothing was written, and the same command can simply be tried again.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel import Session
 
 from models.config import ConfigError
@@ -22,7 +26,8 @@ from whistle import service
 from whistle.app import App, get_app, resolve_now
 from whistle.errors import Refused
 from whistle.inputs import IntakeRequest, validated
-from whistle.runner import StageRun, run_stage
+from whistle.migrate import current as current_revision
+from whistle.runner import StageRun, start_stage
 from whistle.settings import get_settings
 
 
@@ -32,9 +37,10 @@ class Context:
     def __init__(self, app: App, session: Session, now: datetime, as_json: bool) -> None:
         self.app, self.session, self.now, self.as_json = app, session, now, as_json
         self.stages: list[StageRun] = []
+        self.exit_code = 0  # a handler may report a finding, e.g. a broken timeline chain
 
     def stage(self, stage: str, number: str) -> None:
-        self.stages.append(run_stage(self.app, stage, number, self.now))
+        self.stages.append(start_stage(self.app, stage, number, self.now))
 
 
 Handler = Callable[[Context, argparse.Namespace], Any]
@@ -152,6 +158,15 @@ def cmd_notices(ctx: Context, a: argparse.Namespace) -> Any:
     return list_notices(ctx.session, ctx.app, failed=a.failed, number=a.number)
 
 
+def cmd_stats(ctx: Context, a: argparse.Namespace) -> Any:
+    from whistle.report import render_report
+    from whistle.stats import parse_period, statistics
+
+    period = parse_period(ctx.app, a.start, a.end, ctx.now)
+    stats = statistics(ctx.session, ctx.app, period=period, now=ctx.now, by=a.by)
+    return stats.as_dict() if ctx.as_json else render_report(stats, ctx.app, form="md")
+
+
 def cmd_departments(ctx: Context, a: argparse.Namespace) -> Any:
     lang = ctx.app.language
     depts = [d for d in ctx.app.config.departments.values() if a.all or d.group != "unit"]
@@ -206,6 +221,7 @@ def cmd_init(ctx: Context, a: argparse.Namespace) -> Any:
     config = ctx.app.config
     return {
         "store": ctx.app.engine.url.render_as_string(hide_password=True),
+        "schema": current_revision(ctx.app.engine),
         "config": str(config.folder),
         "sample": config.district.sample,
         "towns": len(config.towns),
@@ -215,16 +231,119 @@ def cmd_init(ctx: Context, a: argparse.Namespace) -> Any:
     }
 
 
+BROKEN_CHAIN = 4  # exit code of `verify` (and `restore`) when a timeline chain is broken
+
+
+def cmd_verify(ctx: Context, a: argparse.Namespace) -> Any:
+    from whistle.evidence import verify
+
+    if a.number:
+        service.get_matter(ctx.session, a.number)  # an unknown number is refused as usual
+    report = verify(ctx.app.engine, number=a.number, language=ctx.app.language)
+    if not report.ok:
+        ctx.exit_code = BROKEN_CHAIN
+    found = report.as_dict()
+    if ctx.as_json:
+        return found
+    keep = ("ok", "matters", "events", "broken", "root")
+    return {k: found[k] for k in keep} | {
+        p.number: p.message.removeprefix(f"{p.number} ") for p in report.problems
+    }
+
+
+def cmd_backup(ctx: Context, a: argparse.Namespace) -> Any:
+    from pathlib import Path
+
+    from whistle.backup import backup
+
+    return backup(ctx.app.engine, Path(a.path), now=ctx.now, language=ctx.app.language)
+
+
+def cmd_restore(ctx: Context, a: argparse.Namespace) -> Any:
+    from pathlib import Path
+
+    from whistle.backup import restore
+    from whistle.evidence import verify
+
+    result = restore(ctx.app.engine, Path(a.path), language=ctx.app.language)
+    report = verify(ctx.app.engine, language=ctx.app.language)
+    result.update(verified=report.ok, broken=len(report.problems))
+    if not report.ok:
+        ctx.exit_code = BROKEN_CHAIN
+    return result
+
+
+def cmd_retention(ctx: Context, a: argparse.Namespace) -> Any:
+    from flows.retention import personal_data_retention
+    from whistle.runner import without_heartbeat
+
+    with without_heartbeat():
+        return personal_data_retention(now=ctx.now)
+
+
+def cmd_token(ctx: Context, a: argparse.Namespace) -> Any:
+    from whistle import tokens
+
+    if a.token_action == "create":
+        return tokens.create_token(
+            session=ctx.session,
+            app=ctx.app,
+            department=a.department,
+            channel=a.channel,
+            label=a.label,
+            now=ctx.now,
+        )
+    if a.token_action == "revoke":
+        return tokens.revoke_token(session=ctx.session, token_id=a.id, now=ctx.now)
+    return tokens.list_tokens(ctx.session)
+
+
 # --- parser -------------------------------------------------------------------------------------
 
 
+STORE_UNREACHABLE = 5  # exit code: nothing was written, try again
+
+
+def _one_line(text: str, limit: int = 500) -> str:
+    """A message as one printable line: it may echo what was typed (line breaks, terminal
+    escape sequences, a megabyte of text), which must not spill over or reach the terminal."""
+    shown = "".join(
+        ch.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp")
+        else ch
+        for ch in text[: limit + 1]
+    )
+    return shown[:limit] + " …" if len(shown) > limit else shown
+
+
+def _store_down(exc: BaseException) -> str | None:
+    """The reason, when the exception (or one it came from) is a lost or refused connection to
+    the store, as opposed to a bad statement or a bug."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OperationalError | InterfaceError) or (
+            isinstance(seen, DBAPIError) and seen.connection_invalidated
+        ):
+            text = str(seen.orig or seen).strip()
+            return text.splitlines()[0] if text else "no reply"
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+class _Parser(argparse.ArgumentParser):
+    """A mistyped command is a refusal like any other: one line on stderr, exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"whistle: refused: {_one_line(message)} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--json", action="store_true", help="print one JSON document")
     common.add_argument(
         "--at", help="'as of' time, ISO-8601 (needs WHISTLE_ALLOW_CLOCK_OVERRIDE=1)"
     )
-    parser = argparse.ArgumentParser(prog="whistle", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="whistle", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
@@ -329,12 +448,48 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="include every town and village unit")
     add("categories", cmd_categories, "list matter categories")
     add("areas", cmd_areas, "list towns and villages")
+    p = add("stats", cmd_stats, "the three rates, counts, times and monthly figures (统计)")
+    p.add_argument("--from", dest="start", help="first local date (default: 1 January)")
+    p.add_argument("--to", dest="end", help="last local date, included (default: today)")
+    p.add_argument("--by", choices=["department", "town", "category", "colour"])
+    p = add("verify", cmd_verify, "check the timeline hash chain of one matter or the whole store")
+    p.add_argument("number", nargs="?")
+    p = add("backup", cmd_backup, "write the whole store to a new backup file (gzip'd JSON lines)")
+    p.add_argument("path")
+    p = add("restore", cmd_restore, "load a backup file into an empty store, then verify it")
+    p.add_argument("path")
+    add("retention", cmd_retention, "erase personal data past its retention period after closing")
+    p = sub.add_parser("token", help="create, revoke or list HTTP API tokens")
+    p.set_defaults(handler=cmd_token)
+    token_actions = p.add_subparsers(dest="token_action", required=True, metavar="ACTION")
+    t = token_actions.add_parser(
+        "create", parents=[common], help="issue a token; it is printed once, only its hash is kept"
+    )
+    holder = t.add_mutually_exclusive_group(required=True)
+    holder.add_argument("--department", help="a department's code, or center")
+    holder.add_argument("--channel", help="an intake channel (Open311 api_key), e.g. hotline")
+    t.add_argument("--label", help="who holds it, e.g. 'HRSS duty desk'")
+    t = token_actions.add_parser("revoke", parents=[common], help="revoke a token at once")
+    t.add_argument("id", type=int, help="the token's id (see token list)")
+    token_actions.add_parser("list", parents=[common], help="every token issued (no secrets)")
+    p = sub.add_parser("api", help="serve the HTTP API (Open311, department actions, feedback)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(handler=None)
+    p = sub.add_parser(
+        "worker",
+        help="run stage flows handed over by actions (WHISTLE_DISPATCH=workers)",
+        description="A Prefect task worker for the matters' stage flows; start any number.",
+    )
+    p.add_argument("--limit", type=int, default=4, help="stages run at once in this worker")
+    p.set_defaults(handler=None)
     p = sub.add_parser(
         "up", help="run the whole center locally: store, Prefect server and UI, demo"
     )
     p.add_argument("--no-demo", action="store_true")
     p.add_argument("--port", type=int, default=4200, help="Prefect server and UI port")
     p.add_argument("--inbox-port", type=int, default=8765, help="local notice inbox port")
+    p.add_argument("--api-port", type=int, default=8000, help="HTTP API port")
     p.set_defaults(handler=None)
     return parser
 
@@ -350,10 +505,32 @@ def _print(result: Any, as_json: bool, stages: list[StageRun]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "worker":
+        from whistle.worker import work
+
+        return work(limit=args.limit)
+    if args.command == "api":
+        from api.server import serve
+
+        try:
+            return serve(
+                host=args.host,
+                port=args.port,
+                announce=lambda url: print(f"whistle: HTTP API on {url} (docs: {url}/docs)"),
+            )
+        except ConfigError as exc:
+            print(f"whistle: configuration error: {exc}", file=sys.stderr)
+            return 3
     if args.command == "up":
         from whistle.up import up
 
-        return up(port=args.port, inbox_port=args.inbox_port, demo=not args.no_demo)
+        return up(
+            port=args.port,
+            inbox_port=args.inbox_port,
+            demo=not args.no_demo,
+            api_port=args.api_port,
+        )
+    ctx: Context | None = None
     try:
         app = get_app()
         if args.command == "init":
@@ -370,8 +547,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"whistle: configuration error: {exc}", file=sys.stderr)
         return 3
     except (Refused, TransitionRefused) as exc:
-        print(f"whistle: refused: {exc}", file=sys.stderr)
+        print(f"whistle: refused: {_one_line(str(exc))}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        reason = _store_down(exc)
+        if reason is None:
+            raise
+        done = ctx.stages if ctx else []  # a stage is started only after the action committed
+        if done:  # recorded before the store went away: the action must not be repeated
+            print(
+                f"whistle: warning: recorded, but the store went away before the result could "
+                f"be read ({_one_line(reason, 200)}); do not repeat the action, the next sweep "
+                f"completes the {done[-1].stage} flow",
+                file=sys.stderr,
+            )
+            return 0
+        print(
+            f"whistle: the store cannot be reached ({_one_line(reason, 200)}); nothing was "
+            "written, try again",
+            file=sys.stderr,
+        )
+        return STORE_UNREACHABLE
+    assert ctx is not None
     _print(result, args.json, ctx.stages)
     for stage in ctx.stages:
         if not stage.ok:
@@ -380,4 +577,4 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"({stage.error}); the next sweep completes it",
                 file=sys.stderr,
             )
-    return 0
+    return ctx.exit_code

@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 import models.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 
@@ -47,9 +47,11 @@ def get_engine(url: str) -> Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
-def create_schema(engine: Engine) -> None:
-    """Create every missing table and index (idempotent)."""
-    SQLModel.metadata.create_all(engine)
+def create_schema(engine: Engine) -> str:
+    """Create a new store or upgrade an existing one in place; return its schema revision."""
+    from whistle.migrate import upgrade
+
+    return upgrade(engine)
 
 
 def session(engine: Engine) -> Session:

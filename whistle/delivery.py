@@ -18,11 +18,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from models.retry import next_attempt
-from models.tables import Citizen, Event, Matter, Notice
+from models.tables import Citizen, Matter, Notice
 from notifications.send import ChannelConfigError, send
 from whistle.app import App
 from whistle.channels import NoChannel, is_email, urls_for
 from whistle.db import session as open_session
+from whistle.service.store import record
 
 CLAIM_EXPIRY = timedelta(minutes=10)
 
@@ -117,6 +118,13 @@ def deliver_one(app: App, notice_id: int, now: datetime) -> Outcome | None:
     except NoChannel as exc:
         ok, error = False, str(exc)
     with open_session(app.engine) as session:
+        # Lock the matter before touching the notice (the order every action takes), so the
+        # `notified` event chains to the matter's last event (whistle/evidence.py).
+        matter = None
+        if notice.matter_id is not None:
+            matter = session.exec(
+                select(Matter).where(Matter.id == notice.matter_id).with_for_update()
+            ).first()
         stored = session.get(Notice, notice_id)
         assert stored is not None
         stored.delivered = notice.delivered
@@ -124,16 +132,17 @@ def deliver_one(app: App, notice_id: int, now: datetime) -> Outcome | None:
         stored.first_attempt_at = stored.first_attempt_at or now
         if ok:
             stored.status, stored.sent_at, stored.last_error = "sent", now, None
-        if ok and stored.matter_id is not None:
-            session.add(
-                Event(
-                    matter_id=stored.matter_id,
-                    at=now,
-                    action="notified",
-                    actor="system",
-                    department=None if stored.recipient == "citizen" else stored.recipient,
-                    data={"kind": stored.kind, "recipient": stored.recipient, "notice": stored.id},
-                )
+        if ok and matter is not None:
+            record(
+                session,
+                matter,
+                action="notified",
+                actor="system",
+                now=now,
+                department=None if stored.recipient == "citizen" else stored.recipient,
+                kind=stored.kind,
+                recipient=stored.recipient,
+                notice=stored.id,
             )
         if not ok:
             stored.last_error = (error or "delivery failed")[:500]

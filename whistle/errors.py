@@ -9,3 +9,9 @@ class Refused(Exception):
 
 class NotFound(Refused):
     """No such matter (or not one the caller may see)."""
+
+
+def shown(value: object, limit: int = 40) -> str:
+    """A typed value as a refusal quotes it, cut short: a message never echoes a megabyte."""
+    text = str(value)
+    return text if len(text) <= limit else text[:limit] + "…"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, TypeVar
 
@@ -12,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from whistle.errors import Refused
 
 MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
-LANDLINE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}$")
+LANDLINE = re.compile(r"^0[1-9][0-9]{1,2}-?[0-9]{7,8}$")  # area codes never start 00
 ID_NUMBER = re.compile(r"^[0-9]{17}[0-9X]$")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -52,6 +53,15 @@ def id_number_valid(value: str) -> bool:
     return _ID_CHECK[total % 11] == value[17]
 
 
+def birth_date_valid(value: str) -> bool:
+    """Digits 7–14 of a resident ID number are the holder's birth date (YYYYMMDD)."""
+    try:
+        born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return False
+    return born.year >= 1880
+
+
 def _text(value: str, what: str) -> str:
     value = value.strip()
     if not value:
@@ -68,18 +78,19 @@ class _Input(BaseModel):
 class IntakeRequest(_Input):
     """What a clerk registers; codes are checked against the district configuration later."""
 
-    category: str
+    category: Annotated[str, Field(max_length=40)]
     title: Annotated[str, Field(max_length=200)]
     description: Annotated[str, Field(max_length=MAX_DESCRIPTION)]
-    area: str
+    area: Annotated[str, Field(max_length=100)]
     name: Annotated[str, Field(max_length=100)]
     phone: str
     id_number: str | None = None
     people: Annotated[int, Field(ge=1, le=1_000_000)] = 1
     flags: list[str] = []
-    amount: Annotated[int, Field(ge=0, le=10_000_000_000)] = 0
+    # yuan; the store's column is a 32-bit integer on PostgreSQL
+    amount: Annotated[int, Field(ge=0, le=2_000_000_000)] = 0
     visits: Annotated[int, Field(ge=0, le=10_000)] = 0
-    channel: str = "walk_in"
+    channel: Annotated[str, Field(max_length=20)] = "walk_in"
 
     @field_validator("title", "description", "name", "category", "area", "channel")
     @classmethod
@@ -108,6 +119,8 @@ class IntakeRequest(_Input):
             raise ValueError(
                 "not a valid 18-character resident ID number (check the last character)"
             )
+        if not birth_date_valid(value):
+            raise ValueError(f"the birth date in it ({value[6:14]}) is not a real date")
         return value
 
 

@@ -22,6 +22,7 @@ from notifications.masking import mask_name, mask_phone, redact
 from notifications.render import as_html, render
 from whistle.channels import channels_for
 from whistle.inputs import outcome_label
+from whistle.links import feedback_link
 
 if TYPE_CHECKING:
     from whistle.app import App
@@ -113,7 +114,7 @@ def notice_context(
         "lead": config.department_name(matter.lead_department or "", language),
         "co": [],
         "link": app.link(matter.number),
-        "feedback_link": app.feedback_link(matter.number),
+        "feedback_link": extra.pop("feedback_link", app.feedback_link(matter.number)),
         "received_at": local_time(app, matter.created_at, language),
         "outcome": outcome_label(matter.outcome or "", language),
         "note": scrub(matter.outcome_note or ""),
@@ -184,13 +185,16 @@ def enqueue(
     language = recipient_language(app, recipient)
     if kind in (NoticeKind.referral, NoticeKind.co_handling):
         extra.setdefault("co", _co_departments(session, matter))
+    if kind is NoticeKind.feedback_request:  # the citizen's signed, single-use answer link
+        extra.setdefault("feedback_link", feedback_link(app, matter))
     context = notice_context(
         app, matter, citizen, recipient=recipient, language=language, assignment=assignment, **extra
     )
     overrides = app.config.folder / "templates"
     text = render(kind, context, language=language, override_folder=overrides)
     notice = Notice(
-        key=f"{matter.number}:{step.id}:{kind.value}:{recipient}",
+        # The step's own hash names it before it is written (events are flushed with the step).
+        key=f"{matter.number}:{(step.hash or '')[:24]}:{kind.value}:{recipient}",
         matter_id=matter.id,
         kind=kind.value,
         recipient=recipient,

@@ -58,26 +58,45 @@ class StageRun:
     ok: bool
     result: dict[str, int] | None = None
     error: str | None = None
+    queued: bool = False  # handed to a task worker rather than run here
 
 
 def run_stage(app: App, stage: str, number: str, now: datetime) -> StageRun:
     """Run one stage flow for a matter; a failure is reported, never raised: the store has
     the action already, and the sweep finishes what a failed stage left (notices, referral)."""
     flow_obj, label_zh, label_en = STAGES[stage]
-    with session(app.engine) as s:
-        matter = get_matter(s, number)
-        lead = matter.lead_department
-        if stage == "intake" and lead is None:
-            try:
-                lead = proposed_route(app, matter)[0]
-            except Refused:
-                lead = None
-        name = run_label(app, matter, label_zh if app.language == "zh" else label_en)
-        tags = run_tags(matter, stage, lead)
-    try:
+    try:  # reading the run's name is part of the stage: a store gone by now is reported too
+        with session(app.engine) as s:
+            matter = get_matter(s, number)
+            lead = matter.lead_department
+            if stage == "intake" and lead is None:
+                try:
+                    lead = proposed_route(app, matter)[0]
+                except Refused:
+                    lead = None
+            name = run_label(app, matter, label_zh if app.language == "zh" else label_en)
+            tags = run_tags(matter, stage, lead)
         with without_heartbeat(), prefect.tags(*tags):
             result = flow_obj.with_options(flow_run_name=name)(number=number, now=now)
         return StageRun(stage, True, result)
     except Exception as exc:
         log.warning("stage %s of %s did not finish: %s", stage, number, type(exc).__name__)
         return StageRun(stage, False, error=f"{type(exc).__name__}: {exc}")
+
+
+def start_stage(app: App, stage: str, number: str, now: datetime) -> StageRun:
+    """Run the stage that follows an action here, or hand it to a task worker.
+
+    Which one is the installation's choice (WHISTLE_DISPATCH). A failed hand-over is reported
+    like a failed run: the action is in the store and the sweep completes what follows.
+    """
+    if app.dispatch != "workers":
+        return run_stage(app, stage, number, now)
+    from tasks.stage import stage_in_worker
+
+    try:
+        stage_in_worker.delay(stage, number, now.isoformat())
+    except Exception as exc:
+        log.warning("stage %s of %s not handed over: %s", stage, number, type(exc).__name__)
+        return StageRun(stage, False, error=f"{type(exc).__name__}: {exc}")
+    return StageRun(stage, True, queued=True)

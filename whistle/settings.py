@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_CONFIG = Path(__file__).resolve().parent.parent / "config"
@@ -28,6 +29,19 @@ class Settings(BaseSettings):
     link_base: str = Field(
         default="http://127.0.0.1:8000",
         description="Where notice links point (the API's base URL).",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        min_length=32,
+        description="Signs citizens' feedback links; unset: generated once and kept in home.",
+    )
+
+    dispatch: Literal["inline", "workers"] = Field(
+        default="inline",
+        description=(
+            "Where stage flows run after an action: 'inline' in the acting process, 'workers' "
+            "on Prefect task workers started with `whistle worker` (any number, any machine)."
+        ),
     )
 
     def store_url(self) -> str:

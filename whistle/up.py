@@ -31,6 +31,7 @@ from whistle.inputs import IntakeRequest
 from whistle.runner import run_stage
 
 INBOX_PORT = 8765
+API_PORT = 8000
 
 
 def _port_free(port: int) -> bool:
@@ -66,6 +67,21 @@ def serve_deployments(home: Path, api: str) -> subprocess.Popen[bytes]:
     log = (home / "deployments.log").open("ab")
     return subprocess.Popen(
         [sys.executable, "-m", "deployments"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def start_api(home: Path, prefect_api: str, port: int) -> subprocess.Popen[bytes]:
+    """Serve the HTTP API (`whistle api`) in a child process; its stage flows report to the
+    Prefect server like everything else."""
+    env = dict(os.environ, PREFECT_API_URL=prefect_api)
+    log = (home / "api.log").open("ab")
+    return subprocess.Popen(
+        [sys.executable, "-m", "whistle", "api", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -208,6 +224,19 @@ def _play(app: App, number: str, story: str, t: datetime) -> None:
     run_stage(app, "feedback", number, t + 12 * step)
 
 
+def publish_report() -> str | None:
+    """Run the statistics report once now, so the UI shows it before its first schedule."""
+    from flows.report import statistics_report
+    from whistle.runner import without_heartbeat
+
+    try:
+        with without_heartbeat():
+            return str(statistics_report.with_options(flow_run_name="统计报表")()["path"])
+    except Exception as exc:  # the center still comes up; the schedule tries again
+        print(f"whistle: warning: no statistics report ({type(exc).__name__})", file=sys.stderr)
+        return None
+
+
 def flush_prefect(timeout: float = 10) -> None:
     """Send the logs and events still queued in this process while the server is up; left for
     the interpreter's exit, they would wait on a server that is gone."""
@@ -226,7 +255,9 @@ def _raise_stop(_signum: int, _frame: FrameType | None) -> None:
     raise _Stop
 
 
-def up(*, port: int = 4200, inbox_port: int = INBOX_PORT, demo: bool = True) -> int:
+def up(
+    *, port: int = 4200, inbox_port: int = INBOX_PORT, demo: bool = True, api_port: int = API_PORT
+) -> int:
     """Run the center until interrupted; returns the process exit code."""
     try:
         app = get_app()
@@ -236,7 +267,7 @@ def up(*, port: int = 4200, inbox_port: int = INBOX_PORT, demo: bool = True) -> 
     home = app.settings.home
     home.mkdir(parents=True, exist_ok=True)
     create_schema(app.engine)
-    for needed in (port, inbox_port):
+    for needed in (port, inbox_port, api_port):
         if not _port_free(needed):
             print(
                 f"whistle: port {needed} on 127.0.0.1 is in use (is Whistle already up?)",
@@ -248,20 +279,30 @@ def up(*, port: int = 4200, inbox_port: int = INBOX_PORT, demo: bool = True) -> 
     server = start_prefect_server(home, port)
     inbox = Inbox(home / "inbox", inbox_port).start()
     served: subprocess.Popen[bytes] | None = None
+    http_api: subprocess.Popen[bytes] | None = None
     try:
         print(f"whistle: starting the Prefect server on 127.0.0.1:{port} …", flush=True)
         wait_healthy(api, server)
         served = serve_deployments(home, api)
+        http_api = start_api(home, api, api_port)
+        wait_healthy(f"http://127.0.0.1:{api_port}", http_api)
         with temporary_settings({PREFECT_API_URL: api}):
             seeded = seed_demo(app) if demo else []
+            report = publish_report()
         print(
             "\nWhistle is up.\n"
             f"  Prefect UI:   http://127.0.0.1:{port}/runs  (runs are named by matter number)\n"
+            f"  HTTP API:     http://127.0.0.1:{api_port}  (documentation: /docs; tokens: "
+            ".venv/bin/whistle token create --department hrss)\n"
             f"  Store:        {app.engine.url.render_as_string(hide_password=True)}\n"
             f"  Notices:      {(home / 'inbox').resolve()}/<recipient>.log\n"
             f"  Demo matters: {', '.join(seeded) if seeded else 'none added'}\n"
+            f"  Statistics:   {report or 'not written (see the log)'} (artifact 'statistics'; "
+            f"refreshed daily at {app.config.schedules.report_at})\n"
+            "  Intake form:  Deployments → intake form / intake → Run (受理登记)\n"
             f"  Scheduled:    deadline sweep every {app.config.schedules.sweep_every}, "
-            f"daily digest at {app.config.schedules.digest_at} (Deployments page)\n"
+            f"daily digest at {app.config.schedules.digest_at}, personal data retention at "
+            f"{app.config.schedules.retention_at} (Deployments page)\n"
             f"  Try:          PREFECT_API_URL={api} .venv/bin/whistle list\n"
             "Stop with Ctrl-C.",
             flush=True,
@@ -274,6 +315,8 @@ def up(*, port: int = 4200, inbox_port: int = INBOX_PORT, demo: bool = True) -> 
         print("\nwhistle: stopping …", flush=True)
         return 0
     finally:
+        if http_api is not None:
+            stop_process(http_api)
         if served is not None:
             stop_process(served)
         flush_prefect()

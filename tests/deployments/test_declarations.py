@@ -18,7 +18,7 @@ def test_schedules_follow_the_district_file(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "config", folder)
     (folder / "schedules.yaml").write_text('sweep_every: 15m\ndigest_at: "07:30"\n', "utf-8")
     app = build_app(Settings(config=folder, database_url=f"sqlite:///{tmp_path / 'x.db'}"))
-    sweep, digest = declarations(app)
+    sweep, digest = declarations(app)[:2]
     assert (sweep.name, digest.name) == ("sweep", "daily")
     assert sweep.schedules and digest.schedules
     interval = sweep.schedules[0].schedule

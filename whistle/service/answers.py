@@ -19,7 +19,7 @@ from models.tables import Assignment, Matter
 from notifications.kinds import NoticeKind
 from whistle import inputs
 from whistle.app import App
-from whistle.errors import Refused
+from whistle.errors import Refused, shown
 from whistle.inputs import Outcome, note
 from whistle.outbox import enqueue
 from whistle.service.escalation import refresh_next_check
@@ -169,7 +169,7 @@ def resolve(
         result = Outcome(outcome)
     except ValueError:
         known = ", ".join(o.value for o in Outcome)
-        raise Refused(f"outcome: unknown outcome '{outcome}' (known: {known})") from None
+        raise Refused(f"outcome: unknown outcome '{shown(outcome)}' (known: {known})") from None
     text = inputs.note(note, "note")
     matter = get_matter(session, number, lock=True)
     assignment = live_assignment(session, matter, department)

@@ -17,9 +17,10 @@ from sqlmodel import Session, col, select
 
 from models.grading import raise_colour, raise_tier
 from models.ladder import Clock, Level, due_steps, highest, next_moment, running_clocks
-from models.tables import Assignment, LadderStep, Matter
+from models.tables import Assignment, Citizen, LadderStep, Matter
 from notifications.kinds import NoticeKind
 from whistle.app import App
+from whistle.evidence import hold
 from whistle.outbox import enqueue
 from whistle.service.store import record
 
@@ -132,11 +133,18 @@ def escalate_many(
             .where(col(Matter.id).in_(matter_ids))
             .order_by(col(Matter.id))
             .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
         ).all()
     }
     if not locked:
         session.rollback()
         return []
+    hold(session, *locked)
+    # Held here so the notices find them in the session (its identity map keeps objects only
+    # while something refers to them): one query for the batch, not one per notice.
+    citizens = session.exec(
+        select(Citizen).where(col(Citizen.id).in_({m.citizen_id for m in locked.values()}))
+    ).all()
     parts = session.exec(
         select(Assignment)
         .where(col(Assignment.id).in_(part_ids), col(Assignment.matter_id).in_(list(locked)))
@@ -161,6 +169,7 @@ def escalate_many(
         steps += _climb(session, app, matter, part, done[part.id], now)
         refresh_next_check(session, app, part, done[part.id])
     session.commit()
+    del citizens
     return steps
 
 

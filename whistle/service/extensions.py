@@ -22,6 +22,10 @@ from whistle.outbox import enqueue
 from whistle.service.escalation import refresh_next_check
 from whistle.service.store import CENTER, commit, get_matter, live_assignment, record
 
+# No extension is longer than a year: a longer one is a typo, and working days are counted one
+# by one on the calendar (a huge number would hold the action for minutes, then overflow).
+LONGEST = {"minutes": 525_600, "hours": 8_760, "days": 366, "working_days": 250}
+
 
 def _pending(session: Session, part_id: int) -> Extension | None:
     return session.exec(
@@ -45,6 +49,8 @@ def request_extension(
         wanted = Duration.parse(length)
     except ValueError as exc:
         raise Refused(f"length: {exc}") from None
+    if wanted.amount > LONGEST[wanted.unit]:
+        raise Refused(f"length: {wanted} is longer than a year; ask for less, then again")
     matter = get_matter(session, number, lock=True)
     part = live_assignment(session, matter, department)
     if part.status not in ("referred", "acknowledged") or part.due is None:

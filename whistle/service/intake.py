@@ -13,7 +13,7 @@ from models.status import (
 )
 from models.tables import Citizen, DaySequence, Matter
 from whistle.app import App
-from whistle.errors import Refused
+from whistle.errors import Refused, shown
 from whistle.inputs import IntakeRequest
 from whistle.service.store import (
     CENTER,
@@ -58,7 +58,8 @@ def register(*, session: Session, app: App, intake: IntakeRequest, now: datetime
     unknown = [f for f in intake.flags if f not in config.flags]
     if unknown:
         raise Refused(
-            f"flag: unknown flag(s) {', '.join(unknown)} (known: {', '.join(config.flags)})"
+            f"flag: unknown flag(s) {shown(', '.join(unknown))} "
+            f"(known: {', '.join(config.flags)})"
         )
     if config.channels_in and intake.channel not in config.channels_in:
         raise Refused(

@@ -20,10 +20,12 @@ from models.status import (
 from models.tables import Assignment, Matter
 from notifications.kinds import NoticeKind
 from whistle.app import App
-from whistle.errors import Refused
+from whistle.errors import Refused, shown
 from whistle.outbox import enqueue
 from whistle.service.escalation import refresh_next_check
 from whistle.service.store import (
+    CENTER,
+    SYSTEM,
     assignments_of,
     commit,
     get_matter,
@@ -84,9 +86,11 @@ def refer(
         session.rollback()
         return None
     co = list(dict.fromkeys(c for c in co if c))
+    if actor not in (CENTER, SYSTEM) and actor not in app.config.departments:
+        raise Refused(f"actor: unknown actor '{shown(actor)}' (the center, or a department code)")
     for code in [lead, *co]:
         if code not in app.config.departments:
-            raise Refused(f"department: unknown department '{code}'")
+            raise Refused(f"department: unknown department '{shown(code)}'")
     if lead in co:
         raise Refused(f"department: {lead} cannot be lead and co-handler at once")
     new_status = next_status(matter.number, Status(matter.status), Action.refer)
@@ -130,7 +134,11 @@ def refer(
         session.add(assignment)
         added.append(assignment)
 
-    matter.status = new_status
+    # A lead that keeps its part after acknowledging goes on handling: 'referred' would wait
+    # for an acknowledgement it can no longer give, and the matter could never be resolved.
+    kept = [a for a in current if (a.department, a.role) == (lead, Role.lead.value)]
+    handling = bool(kept) and kept[0].status == AssignmentStatus.acknowledged
+    matter.status = Status.in_progress if handling else new_status
     matter.lead_department = lead
     event = record(
         session,

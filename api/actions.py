@@ -1,0 +1,86 @@
+"""One write through the API, the way the CLI does it: the service layer's one transaction, then
+the stage flow that follows (run here, or handed to a worker: `start_stage`, as the CLI does),
+then the answer; with `Idempotency-Key`, once."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from fastapi.responses import Response
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from api.errors import Problem, refused
+from api.i18n import say
+from api.idempotency import Abandoned, Keyed, Taken, earlier, remember, reserve
+from models.status import TransitionRefused
+from whistle.app import App
+from whistle.db import session
+from whistle.errors import Refused
+from whistle.runner import StageRun, start_stage
+
+Answer = Callable[[str, StageRun | None], tuple[int, BaseModel | Sequence[BaseModel]]]
+
+
+def _encode(body: BaseModel | Sequence[BaseModel]) -> str:
+    if isinstance(body, BaseModel):
+        return body.model_dump_json()
+    return json.dumps([item.model_dump(mode="json") for item in body], ensure_ascii=False)
+
+
+def perform(
+    *,
+    app: App,
+    lang: str,
+    now: datetime,
+    caller: str,
+    keyed: Keyed | None,
+    write: Callable[[Session], str],
+    stage: str | None,
+    answer: Answer,
+    number: str | None = None,
+) -> Response:
+    """Run `write` (which returns the matter's number) in one transaction, then `stage`, then
+    answer; a key seen before answers as the first time did and writes nothing."""
+    record_id: int | None = None
+    if keyed is not None:
+        try:
+            found = earlier(app, caller, keyed, lang, now)
+        except Abandoned as lost:
+            if number is None:
+                raise Problem(
+                    409, "idempotency_pending", say(lang, "idempotency_pending")
+                ) from None
+            status, body = answer(number, None)
+            remember(app, lost.record_id, status, _encode(body))
+            return Response(_encode(body), status, media_type="application/json")
+        if found is not None:
+            return found
+    with session(app.engine) as s:
+        if keyed is not None:
+            try:
+                record_id = reserve(s, caller, keyed, now).id
+            except Taken:  # a concurrent request with the same key won: answer as it did
+                return perform(
+                    app=app,
+                    lang=lang,
+                    now=now,
+                    caller=caller,
+                    keyed=keyed,
+                    write=write,
+                    stage=stage,
+                    answer=answer,
+                    number=number,
+                )
+        try:
+            done = write(s)
+        except (Refused, TransitionRefused) as exc:
+            raise refused(exc, lang, lambda code: app.config.department_name(code, lang)) from None
+    run = start_stage(app, stage, done, now) if stage else None
+    status, body = answer(done, run)
+    content = _encode(body)
+    if record_id is not None:
+        remember(app, record_id, status, content)
+    return Response(content, status, media_type="application/json")

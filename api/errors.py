@@ -1,0 +1,160 @@
+"""Errors as callers read them: one shape for /api and /feedback, the Open311 shape under /open311.
+
+/api answers `{"code", "message", "fields": [{"field", "message"}]}`; Open311 clients expect the
+GeoReport v2 array `[{"code": 400, "description": "…"}]`, where a bad key is 403 and any bad
+input 400.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from pydantic_core import ErrorDetails
+from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.i18n import error_message, field_name, negotiate, refusal_field, refusal_message, say
+from models.status import TransitionRefused
+from whistle.errors import NotFound, Refused
+
+OPEN311 = "/open311/"
+
+
+class FieldProblem(BaseModel):
+    """What is wrong with one input field."""
+
+    field: str = Field(description="the field, header or parameter, e.g. note")
+    message: str = Field(description="what is wrong, in the caller's language")
+
+
+class ApiError(BaseModel):
+    """Every refusal of /api and /feedback."""
+
+    code: str = Field(description="a stable code, e.g. not_found, invalid_input, conflict")
+    message: str = Field(description="what went wrong, in the caller's language")
+    fields: list[FieldProblem] = Field(default=[], description="one entry per bad input field")
+
+
+class Open311Error(BaseModel):
+    """One GeoReport v2 error; responses carry a list of these."""
+
+    code: int = Field(description="the HTTP status, as the spec has it")
+    description: str
+
+
+class Problem(Exception):
+    """A refusal already worded for the caller; the handlers render it for the path."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        fields: Sequence[FieldProblem] = (),
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.fields, self.headers = list(fields), headers
+
+
+def request_language(request: Request) -> str:
+    from whistle.app import get_app
+
+    return negotiate(request.headers.get("accept-language"), get_app().language)
+
+
+def _clean(text: str) -> str:
+    """Messages may echo what was sent; a lone surrogate from a JSON escape cannot be UTF-8."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def render(path: str, problem: Problem) -> JSONResponse:
+    """The problem as the caller's protocol wants it."""
+    fields = [
+        FieldProblem(field=_clean(f.field), message=_clean(f.message)) for f in problem.fields
+    ]
+    message = _clean(problem.message)
+    if path.startswith(OPEN311):
+        status = {401: 403, 409: 400, 422: 400}.get(problem.status, problem.status)
+        items = [f"{f.field}: {f.message}" for f in fields] or [message]
+        body: object = [{"code": status, "description": text} for text in items]
+        return JSONResponse(body, status_code=status, headers=problem.headers)
+    shown = ApiError(code=problem.code, message=message, fields=fields)
+    return JSONResponse(shown.model_dump(), status_code=problem.status, headers=problem.headers)
+
+
+def invalid(errors: Sequence[ErrorDetails], lang: str) -> Problem:
+    """A 422 naming each bad field (Open311 renders it as 400)."""
+    fields = [
+        FieldProblem(field=field_name(e["loc"]), message=error_message(e, lang)) for e in errors
+    ]
+    problems = "; ".join(f"{f.field}: {f.message}" for f in fields)
+    return Problem(422, "invalid_input", say(lang, "invalid_input", problems=problems), fields)
+
+
+def refused(exc: Exception, lang: str, name: Callable[[str], str]) -> Problem:
+    """A service refusal: 404 for a missing matter, 422 when it names a field, else 409."""
+    message = refusal_message(exc, lang, name)
+    if isinstance(exc, NotFound):
+        return Problem(404, "not_found", message)
+    field = None if isinstance(exc, TransitionRefused) else refusal_field(str(exc))
+    if field:
+        detail = message.split("：", 1)[-1].split(": ", 1)[-1]
+        return Problem(422, "invalid_input", message, [FieldProblem(field=field, message=detail)])
+    return Problem(409, "conflict", message)
+
+
+def install(app: object) -> None:
+    """Register the handlers that give every error its shape and language."""
+    from fastapi import FastAPI
+
+    assert isinstance(app, FastAPI)
+
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return render(request.url.path, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return render(request.url.path, invalid(exc.errors(), request_language(request)))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        lang = request_language(request)
+        key = {404: "no_such_path", 405: "method"}.get(exc.status_code)
+        message = say(lang, key) if key else str(exc.detail)
+        codes = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+        code = codes.get(exc.status_code, "error")
+        return render(
+            request.url.path,
+            Problem(exc.status_code, code, message, headers=dict(exc.headers or {})),
+        )
+
+    @app.exception_handler(Refused)
+    async def _refused(request: Request, exc: Refused) -> JSONResponse:
+        from whistle.app import get_app
+
+        config = get_app().config
+        lang = request_language(request)
+        problem = refused(exc, lang, lambda code: config.department_name(code, lang))
+        return render(request.url.path, problem)
+
+    @app.exception_handler(TransitionRefused)
+    async def _transition(request: Request, exc: TransitionRefused) -> JSONResponse:
+        from whistle.app import get_app
+
+        config = get_app().config
+        lang = request_language(request)
+        problem = refused(exc, lang, lambda code: config.department_name(code, lang))
+        return render(request.url.path, problem)
+
+    @app.exception_handler(OperationalError)
+    async def _store_down(request: Request, exc: OperationalError) -> JSONResponse:
+        message = say(request_language(request), "store_down")
+        problem = Problem(503, "store_unavailable", message, headers={"Retry-After": "5"})
+        return render(request.url.path, problem)

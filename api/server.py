@@ -1,0 +1,27 @@
+"""Serving the API with uvicorn: `whistle api` runs this in the foreground; `whistle up` runs
+`whistle api` as a child process beside the Prefect server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import uvicorn
+
+from api.app import create_app
+from whistle.app import get_app
+from whistle.db import create_schema
+
+HOST = "127.0.0.1"
+PORT = 8000
+
+
+def serve(*, host: str = HOST, port: int = PORT, announce: Callable[[str], None]) -> int:
+    """Check the configuration and the store, then serve until SIGINT or SIGTERM.
+
+    Access logs are off: a feedback link's path is the citizen's credential.
+    """
+    app = get_app()  # raises ConfigError on a broken configuration, before listening
+    create_schema(app.engine)
+    announce(f"http://{host}:{port}")
+    uvicorn.run(create_app(), host=host, port=port, access_log=False, log_level="warning")
+    return 0

@@ -1,0 +1,232 @@
+"""The supervisor's view in a real browser: with the main command (`whistle up`) running,
+headless Chromium opens the flow-runs page, a matter's run page and its timeline artifact, and
+the statistics artifact; the matter number and the artifact text must be on the pages.
+
+The Prefect UI is a JavaScript app, so pages are read after it rendered (`--dump-dom` with a
+virtual time budget). Screenshots are saved next to the test's files; with
+WHISTLE_UPDATE_SCREENSHOTS=1 the README's copies in docs/img/ are replaced too.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    ArtifactCollectionFilter,
+    ArtifactCollectionFilterKey,
+    ArtifactFilter,
+    ArtifactFilterKey,
+    FlowRunFilter,
+    FlowRunFilterId,
+    FlowRunFilterTags,
+)
+from prefect.settings import PREFECT_API_URL, temporary_settings
+
+from tests.fixtures import ROOT
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--hide-scrollbars",
+    "--virtual-time-budget=20000",
+]
+DOCS = ROOT / "docs" / "img"
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="Chromium is not installed (apt-get install chromium)"
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Center:
+    """`whistle up` in a subprocess with its own home and ports."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.port = _free_port()
+        inbox, api = _free_port(), _free_port()
+        config = folder / "config"
+        shutil.copytree(ROOT / "config", config)
+        channels = config / "channels.yaml"
+        text = channels.read_text("utf-8").replace("8765", str(inbox))
+        channels.write_text(text, "utf-8")
+        env = dict(os.environ, WHISTLE_HOME=str(folder / "home"), WHISTLE_CONFIG=str(config))
+        for name in ("WHISTLE_DATABASE_URL", "PREFECT_API_URL", "WHISTLE_ALLOW_CLOCK_OVERRIDE"):
+            env.pop(name, None)
+        self.log = folder / "up.log"
+        self.output = self.log.open("wb")
+        command = [sys.executable, "-m", "whistle", "up", "--port", str(self.port)]
+        command += ["--inbox-port", str(inbox), "--api-port", str(api)]
+        self.process = subprocess.Popen(
+            command,
+            env=env,
+            stdout=self.output,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=ROOT,
+        )
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def wait(self, timeout: float = 180) -> list[str]:
+        """Wait for the ready line; return the demo matters' numbers."""
+        deadline = time.monotonic() + timeout
+        text = ""
+        while "Stop with Ctrl-C" not in text:
+            assert self.process.poll() is None, f"whistle up ended early:\n{text}"
+            assert time.monotonic() < deadline, f"whistle up did not come up:\n{text}"
+            time.sleep(0.5)
+            text = self.log.read_text("utf-8", "replace")
+        line = next(x for x in text.splitlines() if "Demo matters:" in x)
+        return [n.strip() for n in line.split(":", 1)[1].split(",")]
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=90)
+        finally:
+            self.output.close()
+
+
+@pytest.fixture(scope="module")
+def center(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Center, list[str]]]:
+    running = Center(tmp_path_factory.mktemp("center"))
+    try:
+        numbers = running.wait()
+        yield running, numbers
+    finally:
+        assert running.stop() == 0
+
+
+class Browser:
+    """Headless Chromium, a fresh profile per call."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self.calls = 0
+
+    def _run(self, *args: str) -> str:
+        self.calls += 1
+        profile = self.folder / f"profile-{self.calls}"
+        done = subprocess.run(
+            [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+        shutil.rmtree(profile, ignore_errors=True)
+        return done.stdout.decode("utf-8", "replace")
+
+    def text(self, url: str, *wanted: str, tries: int = 4) -> str:
+        """The page's visible text once it holds everything wanted (the app renders late)."""
+        shown = ""
+        for _ in range(tries):
+            dom = self._run("--dump-dom", url)
+            dom = re.sub(r"<(script|style)\b.*?</\1>", " ", dom, flags=re.S)
+            shown = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", dom)).split())
+            if all(w in shown for w in wanted):
+                return shown
+            time.sleep(2)
+        missing = [w for w in wanted if w not in shown]
+        raise AssertionError(f"{url} never showed {missing}; it showed: {shown[:2000]}")
+
+    def screenshot(self, url: str, name: str, size: str = "1440,1000") -> Path:
+        path = self.folder / name
+        self._run(f"--window-size={size}", f"--screenshot={path}", url)
+        assert path.is_file() and path.stat().st_size > 10_000, f"no screenshot of {url}"
+        if os.environ.get("WHISTLE_UPDATE_SCREENSHOTS") == "1":
+            DOCS.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, DOCS / name)
+        return path
+
+
+def test_the_supervisor_finds_matters_and_their_story(
+    center: tuple[Center, list[str]], tmp_path: Path
+) -> None:
+    running, numbers = center
+    closed = numbers[0]  # the demo's first matter went all the way to closing
+    browser = Browser(tmp_path / "browser")
+    with (
+        temporary_settings({PREFECT_API_URL: f"{running.base}/api"}),
+        get_client(sync_client=True) as client,
+    ):
+        runs = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[f"matter:{closed}"]))
+        )
+        last = next(r for r in runs if r.name.endswith(" · 回访"))  # its closing stage
+        (timeline,) = client.read_artifacts(
+            artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=[f"matter-{closed.lower()}"])
+            ),
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[last.id])),
+        )
+        (statistics,) = client.read_latest_artifacts(
+            artifact_filter=ArtifactCollectionFilter(
+                key=ArtifactCollectionFilterKey(any_=["statistics"])
+            )
+        )
+
+    # The runs list: every demo matter is findable by its number.
+    listed = browser.text(f"{running.base}/v2/runs", *numbers)
+    assert "受理分流" in listed
+    browser.screenshot(f"{running.base}/v2/runs", "runs.png", size="1440,1400")
+
+    # A matter's run page, on its Artifacts tab: the timeline artifact, keyed by the matter.
+    page = browser.text(
+        f"{running.base}/v2/runs/flow-run/{last.id}?tab=Artifacts",
+        closed,
+        f"matter-{closed.lower()}",
+        f"{closed}: closed",
+    )
+    assert "回访" in page  # the run's name ends with its stage
+
+    # The artifact itself: where the matter is, who holds it, what happened.
+    story = browser.text(
+        f"{running.base}/v2/artifacts/artifact/{timeline.id}",
+        closed,
+        "时间线",
+        "已结案",
+        "承办单位",
+    )
+    assert "调解成功" in story
+    browser.screenshot(f"{running.base}/v2/artifacts/artifact/{timeline.id}", "matter-artifact.png")
+
+    # The statistics artifact, refreshed on schedule (and once when the center comes up).
+    figures = browser.text(
+        f"{running.base}/v2/artifacts/artifact/{statistics.latest_id}",
+        "响应率",
+        "解决率",
+        "满意率",
+        "接待来访群众",
+    )
+    assert "统计报表" in figures
+    browser.screenshot(
+        f"{running.base}/v2/artifacts/artifact/{statistics.latest_id}",
+        "statistics-artifact.png",
+        size="1440,1600",
+    )
