@@ -68,8 +68,8 @@ class IntakeForm(BaseModel):
     phone: str = Field(
         title="联系电话", max_length=20, description="手机号或座机号，如 0472-1234567。"
     )
-    id_number: str | None = Field(
-        default=None, title="身份证号（选填）", max_length=18, description="18 位。"
+    id_number: str = Field(
+        default="", title="身份证号（选填）", max_length=18, description="18 位；没有可不填。"
     )
     people: int = Field(default=1, ge=1, le=1_000_000, title="涉及人数")
     flags: list[str] = Field(default_factory=list, title="风险标记（可多选）", description="")
@@ -81,7 +81,7 @@ class IntakeForm(BaseModel):
 def cleared(values: dict[str, Any]) -> dict[str, Any]:
     """The form as Prefect may keep it: codes and numbers stay, personal and free text go."""
     return {
-        key: (None if key == "id_number" else CLEARED) if key in PERSONAL else value
+        key: ("" if key == "id_number" else CLEARED) if key in PERSONAL else value
         for key, value in values.items()
     }
 

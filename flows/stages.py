@@ -13,8 +13,7 @@ from datetime import UTC, datetime
 from prefect import flow
 from prefect.context import TagsContext
 
-from tasks.artifacts import publish_timeline
-from tasks.events import emit_matter_events
+from tasks.artifacts import show_supervisor
 from tasks.matter import close_without_feedback, refer_by_rules
 from tasks.notices import deliver_notices
 
@@ -33,8 +32,7 @@ def _untagged() -> TagsContext:
 def _follow_up(number: str, now: datetime) -> dict[str, int]:
     with _untagged():
         delivered = deliver_notices(number, now)
-        publish_timeline(number)
-        emit_matter_events([number])
+        show_supervisor(number)
     return delivered
 
 

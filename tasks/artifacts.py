@@ -16,8 +16,7 @@ def artifact_key(number: str) -> str:
     return "matter-" + number.lower()
 
 
-@task(name="publish timeline", retries=2, retry_delay_seconds=[1, 5])
-def publish_timeline(number: str) -> str:
+def timeline_artifact(number: str) -> str:
     """Render the timeline from the store (no personal data) and publish it under the matter."""
     app = get_app()
     with session(app.engine) as s:
@@ -27,3 +26,22 @@ def publish_timeline(number: str) -> str:
     key = artifact_key(number)
     create_markdown_artifact(markdown, key=key, description=f"{number}: {status}")
     return key
+
+
+@task(name="publish timeline", retries=2, retry_delay_seconds=[1, 5])
+def publish_timeline(number: str) -> str:
+    """The matter's timeline artifact, as a task of its own."""
+    return timeline_artifact(number)
+
+
+@task(name="show the supervisor", retries=2, retry_delay_seconds=[1, 5])
+def show_supervisor(number: str) -> int:
+    """Everything a stage shows in the UI: the timeline artifact and the new Prefect events.
+
+    One task rather than two: both are writes to Prefect, cheap, and retried together; each
+    task run costs the Prefect server more than either write (see the README's benchmark).
+    """
+    from tasks.events import emit_matter_events
+
+    timeline_artifact(number)
+    return emit_matter_events.fn([number])

@@ -185,6 +185,7 @@ def test_the_supervisor_finds_matters_and_their_story(
             ),
             flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[last.id])),
         )
+        intake = client.read_deployment_by_name("intake form/intake")
         (statistics,) = client.read_latest_artifacts(
             artifact_filter=ArtifactCollectionFilter(
                 key=ArtifactCollectionFilterKey(any_=["statistics"])
@@ -230,3 +231,9 @@ def test_the_supervisor_finds_matters_and_their_story(
         "statistics-artifact.png",
         size="1440,1600",
     )
+
+    # The intake form a clerk fills in (受理登记): typed fields with Chinese labels.
+    form = f"{running.base}/v2/deployments/deployment/{intake.id}/run"
+    labels = browser.text(form, "受理登记表", "事项类别", "群众姓名", "联系电话", "涉及人数")
+    assert "清除" in labels  # it says the citizen's details leave Prefect
+    browser.screenshot(form, "intake-form.png", size="1300,1800")

@@ -129,7 +129,7 @@ def test_a_form_moves_the_citizen_into_the_store_and_out_of_prefect(world: World
         assert run.state is not None and run.state.is_completed(), run.state
         (matter,) = matters()
         assert run.parameters["form"] == form(
-            title=CLEARED, description=CLEARED, name=CLEARED, phone=CLEARED, id_number=None
+            title=CLEARED, description=CLEARED, name=CLEARED, phone=CLEARED, id_number=""
         )
         assert run.name.startswith(f"{matter.number} · 拖欠工资 · 橙")
         assert {f"matter:{matter.number}", "colour:orange", "lead:hrss"} <= set(run.tags)

@@ -18,6 +18,9 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from tests.fixtures import ROOT
 
+# The deployments `whistle up` serves: scheduled work and the clerk's intake form.
+SERVED = {"sweep", "daily", "retention", "statistics", "intake"}
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -67,10 +70,10 @@ def test_up_runs_the_center_and_stops_cleanly(tmp_path: Path) -> None:
             assert all(r.state is not None and r.state.is_completed() for r in runs)
             deadline = time.monotonic() + 60
             names: set[str] = set()
-            while names != {"sweep", "daily"} and time.monotonic() < deadline:
+            while names != SERVED and time.monotonic() < deadline:
                 names = {d.name for d in client.read_deployments()}
                 time.sleep(0.5)
-            assert names == {"sweep", "daily"}, "the scheduled deployments are not served"
+            assert names == SERVED, "the scheduled deployments are not served"
         filed = list((tmp_path / "home" / "inbox").glob("*.log"))
         assert any(f.name == "center.log" for f in filed)
     finally:
