@@ -6,6 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
+# Defined once here, for the whole tree: a session fixture imported into several conftest files
+# would be several fixtures, and each would start its own Prefect harness in this one process.
+from tests.fixtures import prefect_api, store_url, world  # noqa: F401
 from tests.receivers import HttpReceiver, SmtpReceiver
 
 

@@ -24,7 +24,7 @@ from sqlmodel import col, func, select
 
 from api.app import create_app
 from models.tables import Event, Matter, Notice
-from tests.fixtures import World, prefect_api, store_url, world  # noqa: F401
+from tests.fixtures import World
 from whistle import app as app_module
 from whistle.app import get_app
 from whistle.db import session
@@ -130,7 +130,7 @@ class Api:
 
 
 @pytest.fixture
-def api(world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:  # noqa: F811
+def api(world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
     """The API served by uvicorn on a free loopback port for the duration of a test."""
     # Its own data folder: the feedback links' key is generated there (the embedded default).
     monkeypatch.setenv("WHISTLE_HOME", str(tmp_path / "home"))

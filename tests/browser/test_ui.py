@@ -20,6 +20,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from prefect.client.orchestration import get_client
@@ -32,6 +33,7 @@ from prefect.client.schemas.filters import (
     FlowRunFilterId,
     FlowRunFilterTags,
 )
+from prefect.exceptions import ObjectNotFound
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from tests.fixtures import ROOT
@@ -165,6 +167,17 @@ class Browser:
         return path
 
 
+def _served(client: Any, name: str, timeout: float = 120) -> Any:
+    """The deployment once `whistle up`'s serving process has registered it (it starts last)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return client.read_deployment_by_name(name)
+        except ObjectNotFound:
+            assert time.monotonic() < deadline, f"deployment {name} was never served"
+            time.sleep(1)
+
+
 def test_the_supervisor_finds_matters_and_their_story(
     center: tuple[Center, list[str]], tmp_path: Path
 ) -> None:
@@ -185,7 +198,7 @@ def test_the_supervisor_finds_matters_and_their_story(
             ),
             flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[last.id])),
         )
-        intake = client.read_deployment_by_name("intake form/intake")
+        intake = _served(client, "intake form/intake")
         (statistics,) = client.read_latest_artifacts(
             artifact_filter=ArtifactCollectionFilter(
                 key=ArtifactCollectionFilterKey(any_=["statistics"])

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.faults.proxy import TcpProxy
-from tests.fixtures import ROOT, World, prefect_api, store_url, world  # noqa: F401
+from tests.fixtures import ROOT, World
 from tests.receivers import HttpReceiver, SmtpReceiver, wire_channels
 from whistle import app as app_module
 
@@ -24,7 +24,7 @@ def proxy() -> Iterator[TcpProxy]:
 
 
 @pytest.fixture
-def direct(store_url: str) -> Iterator[sa.engine.Engine]:  # noqa: F811
+def direct(store_url: str) -> Iterator[sa.engine.Engine]:
     """A connection to the same database that bypasses the proxy: how a test sees the truth."""
     engine = sa.create_engine(store_url)
     yield engine
@@ -34,9 +34,9 @@ def direct(store_url: str) -> Iterator[sa.engine.Engine]:  # noqa: F811
 @pytest.fixture
 def proxied_world(
     tmp_path: Path,
-    store_url: str,  # noqa: F811
+    store_url: str,
     proxy: TcpProxy,
-    prefect_api: None,  # noqa: F811
+    prefect_api: None,
     http_receiver: HttpReceiver,
     smtp_receiver: SmtpReceiver,
     capsys: pytest.CaptureFixture[str],

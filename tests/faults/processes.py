@@ -49,8 +49,15 @@ class PrefectServer:
         env.pop("PREFECT_API_URL", None)
         with (self.home / "server.log").open("ab") as log:  # the child keeps its own copy
             self.process = subprocess.Popen(
-                [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1"]
-                + ["--port", str(self.port)],
+                [
+                    str(BIN / "prefect"),
+                    "server",
+                    "start",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                ],
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -130,14 +137,44 @@ class Whistle:
         )
         return result.data
 
-    def start(self, *args: str, at: str | None = None) -> subprocess.Popen[str]:
+    def serve(self, *args: str, log: Path) -> subprocess.Popen[bytes]:
+        """Start a long-running subcommand (`worker`, `api`) with its output in a log file."""
+        with log.open("ab") as out:
+            return subprocess.Popen(
+                [str(BIN / "whistle"), *args],
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+
+    def start(
+        self, *args: str, at: str | None = None, env: dict[str, str] | None = None
+    ) -> subprocess.Popen[str]:
         """Start a command without waiting for it (to kill it or what it talks to midway)."""
         return subprocess.Popen(
             self.argv(args, at),
-            env=self.env,
+            env=dict(self.env, **(env or {})),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
+
+
+def kill(process: subprocess.Popen[Any]) -> None:
+    """SIGKILL a process started in its own session, with everything it started."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(10)
+
+
+def stop(process: subprocess.Popen[Any]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            kill(process)

@@ -8,6 +8,7 @@ engine's pool must notice by itself (pool_pre_ping) that its old connections are
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
 import threading
@@ -97,10 +98,8 @@ class TcpProxy:
             pass
         finally:  # one side ended: end the other too, as a real broken connection would
             for sock in (source, target):
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
             with self._lock:
                 self._open -= {source, target}
             source.close()

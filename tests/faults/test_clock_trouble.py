@@ -30,7 +30,9 @@ def due_levels(start: datetime, due: datetime, now: datetime) -> list[str]:
     return [level for level, fraction in LADDER if start + (due - start) * fraction <= now]
 
 
-def expected_steps(doc: dict[str, Any], colour: str, now: datetime) -> dict[tuple[str, str], list]:
+def expected_steps(
+    doc: dict[str, Any], colour: str, now: datetime
+) -> dict[tuple[str, str], list[str]]:
     """Every (department, clock) of a matter with the levels due by `now`."""
     out: dict[tuple[str, str], list[str]] = {}
     for part in doc["assignments"]:

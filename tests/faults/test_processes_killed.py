@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.faults.processes import PrefectServer, Whistle
+from tests.faults.processes import PrefectServer, Whistle, free_port, kill, stop
 from tests.fixtures import ROOT
 from tests.properties import invariants
 from tests.receivers import HttpReceiver, SmtpReceiver, wire_channels
@@ -107,12 +107,14 @@ def test_prefect_server_killed_mid_story_loses_nothing(
     """Proves: kill -9 of the Prefect server (1) while an intake's flow is delivering the
     referral notices, (2) before an intake (its flow cannot start at all) and (3) while the
     resolution notices are being delivered loses no action and doubles nothing: every
-    command records its action and exits 0 with a warning; after a restart on the same port
-    and database the sweep refers the matter that was never referred and sends what was left;
-    both stories complete with every transition and every notice exactly once, none stuck."""
+    command records its action and exits 0 (with a warning when its flow could not finish);
+    after a restart on the same port and database the sweep refers the matter that was never
+    referred and sends what was left; both stories complete with every transition and every
+    notice exactly once, none stuck."""
     http, smtp = http_receiver, smtp_receiver
 
-    # (1) killed while the intake flow delivers: the referral is committed first
+    # (1) killed while the intake flow delivers (the referral is committed before), and
+    # restarted at once: the command's Prefect client waits through the restart and finishes
     http.hang()
     intake = whistle.start(
         "intake",
@@ -128,12 +130,14 @@ def test_prefect_server_killed_mid_story_loses_nothing(
     wait_for(lambda: len(http.requests) >= 1, "the intake flow to reach the channel")
     prefect_server.kill()
     http.release()
+    prefect_server.start()  # same port, same database
     code, out, err = finish(intake)
     assert code == 0, err[-2000:]
     first = whistle_json(out)["number"]
-    assert "flow did not finish" in err
+    assert whistle_json(out)["status"] == "referred"
 
     # (2) dead before an intake: recorded, nobody summoned yet
+    prefect_server.kill()
     code_2 = whistle.run(
         "intake",
         "--category=neighbour",
@@ -148,7 +152,7 @@ def test_prefect_server_killed_mid_story_loses_nothing(
     second = code_2.data["number"]
     assert code_2.data["status"] == "received"
 
-    prefect_server.start()  # same port, same database
+    prefect_server.start()
     swept = whistle.ok("sweep", at=T.format("09:15"))
     assert swept["referred"] == [second]
     for department in ("hrss", "public_security", "justice"):
@@ -158,7 +162,10 @@ def test_prefect_server_killed_mid_story_loses_nothing(
             "report", first, "--department", department, "--note", "已报送", at=T.format("09:30")
         )
 
-    # (3) killed while the resolution notices are delivered (the center's webhook hangs)
+    # (3) killed while the resolution notices are delivered (the center's webhook hangs) and
+    # left down: the command gives up on its flow and says the sweep will finish it. (With the
+    # client's retries off this takes about a minute, Prefect draining its event queue at exit;
+    # with the default five retries, about five minutes.)
     http.hang()
     resolve = whistle.start(
         "resolve",
@@ -170,14 +177,15 @@ def test_prefect_server_killed_mid_story_loses_nothing(
         "--note",
         "已结清",
         at=T.format("10:00"),
+        env={"PREFECT_CLIENT_MAX_RETRIES": "0"},
     )
     seen = len(http.requests)
     wait_for(lambda: len(http.requests) > seen, "the resolution flow to reach the channel")
     prefect_server.kill()
     http.release()
-    code, out, err = finish(resolve)
+    code, out, err = finish(resolve, timeout=300)
     assert code == 0, err[-2000:]
-    assert whistle_json(out)["status"] == "resolved"
+    assert whistle_json(out)["status"] == "resolved" and "flow did not finish" in err
 
     prefect_server.start()
     whistle.ok("sweep", at=T.format("10:05"))
@@ -212,7 +220,7 @@ def test_prefect_server_killed_mid_story_loses_nothing(
         assert set(notified.values()) == {1}
         assert len(notified) == len(whistle.ok("notices", "--number", number))
     assert whistle.ok("list", "--status", "received") == []
-    assert prefect_server.kills == 2
+    assert prefect_server.kills == 3
     engine = store(whistle)
     try:
         invariants.check(engine, [first, second])
@@ -263,7 +271,7 @@ def test_whistle_killed_mid_delivery_is_redelivered_once_after_the_claim_expires
     )
     wait_for(lambda: any(r.path == "/dept/civil_affairs" for r in http.requests), "the send")
     os.killpg(refer.pid, signal.SIGKILL)
-    refer.wait(10)
+    refer.communicate(timeout=10)  # reap it and close its pipes
     http.release()
     claimed = [
         n for n in whistle.ok("notices", "--number", number) if n["recipient"] == "civil_affairs"
@@ -287,6 +295,178 @@ def test_whistle_killed_mid_delivery_is_redelivered_once_after_the_claim_expires
         if e["action"] == "notified" and e["data"]["recipient"] == "civil_affairs"
     ]
     assert len(notified) == 1
+    engine = store(whistle)
+    try:
+        invariants.check(engine, [number])
+    finally:
+        engine.dispose()
+
+
+def settled(whistle: Whistle, number: str) -> bool:
+    return {n["status"] for n in whistle.ok("notices", "--number", number)} == {"sent"}
+
+
+def test_worker_killed_mid_stage_the_sweep_and_a_new_worker_finish_it(
+    whistle: Whistle, http_receiver: HttpReceiver, tmp_path: Path
+) -> None:
+    """Proves: with stages handed to task workers (WHISTLE_DISPATCH=workers), kill -9 of the
+    worker while the intake stage is sending the referral notices loses nothing: the referral
+    was committed before; a new worker and the sweep send what was left, the notice the dead
+    worker was sending goes again once its claim expires, and the rest of the story runs on the
+    new worker with every transition and notice once."""
+    http = http_receiver
+    command = Whistle({})
+    command.env = dict(
+        whistle.env,
+        WHISTLE_DISPATCH="workers",
+        PREFECT_RESULTS_LOCAL_STORAGE_PATH=str(tmp_path / "task-parameters"),
+    )
+
+    def worker(name: str) -> Any:
+        log = tmp_path / f"{name}.log"
+        process = command.serve("worker", "--limit", "2", log=log)
+        wait_for(lambda: "Subscribing to runs of task" in log.read_text(errors="replace"), name)
+        return process
+
+    first = worker("worker-1")
+    http.hang()
+    number = command.ok(
+        "intake",
+        "--category=wage_arrears",
+        "--title=讨薪",
+        "--description=d",
+        "--area=T01V01",
+        "--name=张三丰",
+        "--phone=13812345678",
+        "--people=3",
+        at=T.format("09:00"),
+    )["number"]
+    wait_for(lambda: len(http.requests) >= 1, "the worker's intake stage to reach the channel")
+    kill(first)
+    http.release()
+    cut_off = http.requests[0].path
+    assert command.ok("show", number)["status"] == "referred"
+
+    second = worker("worker-2")
+    try:
+        command.ok("sweep", at=T.format("09:05"))  # the pending notices; the claim still holds
+        command.ok("sweep", at=T.format("09:11"))  # the claim has expired: sent once more
+        wait_for(lambda: settled(command, number), "the referral notices")
+        for department in ("hrss", "public_security", "justice"):
+            command.ok("ack", number, "--department", department, at=T.format("09:20"))
+        command.ok(
+            "progress", number, "--department", "hrss", "--note", "已约谈", at=T.format("09:30")
+        )
+        wait_for(lambda: settled(command, number), "the new worker's stages")
+    finally:
+        stop(second)
+    paths = Counter(r.path for r in http.requests)
+    assert paths[cut_off] == 2  # the attempt cut off by the kill, and one complete delivery
+    assert set(paths.values()) <= {1, 2} and sum(v == 2 for v in paths.values()) == 1
+    doc = command.ok("show", number)
+    actions = Counter(e["action"] for e in doc["events"])
+    assert (actions["referred"], actions["acknowledged"], actions["progress"]) == (1, 3, 1)
+    notified = Counter(e["data"]["notice"] for e in doc["events"] if e["action"] == "notified")
+    assert set(notified.values()) == {1} and len(notified) == 3
+    engine = store(command)
+    try:
+        invariants.check(engine, [number])
+    finally:
+        engine.dispose()
+
+
+def test_api_killed_mid_request_the_action_stands_and_is_not_done_twice(
+    whistle: Whistle, http_receiver: HttpReceiver, tmp_path: Path
+) -> None:
+    """Proves: kill -9 of the API process while it sends the notices of a resolution it has
+    committed: the caller's request fails, but the resolution stands; the restarted API
+    answers the same request (same Idempotency-Key) with the matter as it is, without
+    resolving it again; the sweep sends the notices left behind, each once (the one cut off
+    mid-send once more after its claim expires)."""
+    import httpx
+
+    http = http_receiver
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+
+    def api() -> Any:
+        process = whistle.serve("api", "--port", str(port), log=tmp_path / "api.log")
+
+        def up() -> bool:
+            try:
+                return httpx.get(f"{base}/health", timeout=1).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_for(up, "the API to answer")
+        return process
+
+    number = whistle.ok(
+        "intake",
+        "--category=wage_arrears",
+        "--title=讨薪",
+        "--description=d",
+        "--area=T01V01",
+        "--name=张三丰",
+        "--phone=13812345678",
+        "--people=3",
+        at=T.format("09:00"),
+    )["number"]
+    for department in ("hrss", "public_security", "justice"):
+        whistle.ok("ack", number, "--department", department, at=T.format("09:10"))
+    for department in ("public_security", "justice"):
+        whistle.ok(
+            "report", number, "--department", department, "--note", "已报送", at=T.format("09:20")
+        )
+    token = whistle.ok("token", "create", "--department", "hrss")["token"]
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Idempotency-Key": "resolve-1",
+        "X-Whistle-As-Of": T.format("10:00"),
+    }
+    body = {"outcome": "mediated", "note": "工资已结清"}
+    server = api()
+    http.hang()
+    before = len(http.requests)
+    failures: list[Exception] = []
+
+    def send() -> None:
+        try:
+            httpx.post(
+                f"{base}/api/matters/{number}/resolve", json=body, headers=headers, timeout=60
+            )
+        except httpx.HTTPError as exc:
+            failures.append(exc)
+
+    import threading
+
+    caller = threading.Thread(target=send)
+    caller.start()
+    wait_for(lambda: len(http.requests) > before, "the resolution flow to reach the channel")
+    kill(server)
+    http.release()
+    caller.join(30)
+    assert failures, "the caller should have lost its connection"
+    assert whistle.ok("show", number)["status"] == "resolved"
+
+    server = api()
+    try:
+        later = dict(headers, **{"X-Whistle-As-Of": T.format("10:05")})
+        again = httpx.post(
+            f"{base}/api/matters/{number}/resolve", json=body, headers=later, timeout=60
+        )
+    finally:
+        stop(server)
+    assert again.status_code == 200, again.text
+    assert again.json()["matter"]["status"] == "resolved"
+    whistle.ok("sweep", at=T.format("10:06"))
+    whistle.ok("sweep", at=T.format("10:12"))  # the cut-off claim has expired
+    doc = whistle.ok("show", number)
+    assert [e["action"] for e in doc["events"]].count("resolved") == 1
+    outbox = whistle.ok("notices", "--number", number)
+    assert {n["status"] for n in outbox} == {"sent"}
+    notified = Counter(e["data"]["notice"] for e in doc["events"] if e["action"] == "notified")
+    assert set(notified.values()) == {1} and len(notified) == len(outbox)
     engine = store(whistle)
     try:
         invariants.check(engine, [number])

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 
-from tests.fixtures import PG_ADMIN, ROOT, pg_available, prefect_api, store_url, world  # noqa: F401
+from tests.fixtures import PG_ADMIN, ROOT, pg_available
 from whistle.app import App, build_app
 from whistle.db import create_schema, get_engine
 from whistle.settings import Settings

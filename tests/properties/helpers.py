@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from models.status import TransitionRefused
-from models.tables import Assignment, Citizen, Event, Extension, LadderStep, Matter, Notice
+from tests.properties.invariants import table
 from whistle import service
 from whistle.app import App
 from whistle.db import session
@@ -67,21 +67,19 @@ REFUSALS = (Refused, TransitionRefused)
 
 def counts(engine: Engine) -> dict[str, int]:
     """Rows per table: a refused action leaves every one as it was."""
-    tables = (Matter, Citizen, Event, Notice, Assignment, Extension, LadderStep)
+    names = ("matter", "citizen", "event", "notice", "assignment", "extension", "ladder_step")
     with engine.connect() as conn:
         return {
-            t.__tablename__: conn.execute(  # type: ignore[attr-defined]
-                sa.select(sa.func.count()).select_from(t.__table__)  # type: ignore[attr-defined]
-            ).scalar_one()
-            for t in tables
+            name: conn.execute(sa.select(sa.func.count()).select_from(table(name))).scalar_one()
+            for name in names
         }
 
 
 def snapshot(engine: Engine, number: str) -> dict[str, Any]:
     """Everything stored about one matter, to compare before and after a refused action."""
     m, a, e, n, x, s = (
-        t.__table__  # type: ignore[attr-defined]
-        for t in (Matter, Assignment, Event, Notice, Extension, LadderStep)
+        table(name)
+        for name in ("matter", "assignment", "event", "notice", "extension", "ladder_step")
     )
     with engine.connect() as conn:
         matter = conn.execute(sa.select(m).where(m.c.number == number)).one()
@@ -102,7 +100,7 @@ def snapshot(engine: Engine, number: str) -> dict[str, Any]:
 
 
 def last_event(engine: Engine, number: str) -> Any:
-    e, m = Event.__table__, Matter.__table__  # type: ignore[attr-defined]
+    e, m = table("event"), table("matter")
     with engine.connect() as conn:
         return conn.execute(
             sa.select(e)
@@ -114,7 +112,7 @@ def last_event(engine: Engine, number: str) -> Any:
 
 
 def notices_of(engine: Engine, number: str) -> list[Any]:
-    n, m = Notice.__table__, Matter.__table__  # type: ignore[attr-defined]
+    n, m = table("notice"), table("matter")
     with engine.connect() as conn:
         return list(
             conn.execute(

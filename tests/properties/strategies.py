@@ -62,6 +62,8 @@ HOSTILE = [
 
 # Whole strings rather than fragments: the sizes the model's limits are about.
 HUGE = [
+    "长" * 100,
+    "长" * 101,
     "长" * 200,
     "长" * 201,
     "描" * 20_000,

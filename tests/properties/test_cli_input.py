@@ -55,7 +55,7 @@ def refused_in_one_line(world: World, result: Any) -> str:
     assert len(lines) == 1, f"{len(lines)} lines on stderr: {result.err[:300]!r}"
     assert lines[0].startswith("whistle: refused: ") and "Traceback" not in result.err
     assert len(lines[0]) < 700
-    return lines[0]
+    return str(lines[0])
 
 
 def totals(world: World) -> tuple[int, int]:

@@ -113,6 +113,18 @@ def test_holidays_file_mistakes_are_named(folder: Path) -> None:
         assert names_file_and_key(str(caught.value), folder) == ("holidays.yaml", key), text
 
 
+@pytest.mark.parametrize("filename", [f for f in ALL_FILES if f != "holidays.yaml"])
+def test_a_top_level_key_written_twice_is_refused_in_every_file(
+    folder: Path, filename: str
+) -> None:
+    path = folder / filename
+    first = next(iter(yaml.safe_load(path.read_text(encoding="utf-8"))))
+    again = yaml.safe_dump({first: None}, allow_unicode=True)
+    path.write_text(path.read_text(encoding="utf-8") + "\n" + again, encoding="utf-8")
+    message = refused(folder)
+    assert names_file_and_key(message, folder) == (filename, first), message
+
+
 @pytest.mark.parametrize(
     ("filename", "text", "key"),
     [
@@ -129,6 +141,17 @@ def test_a_key_written_twice_is_refused_not_silently_overwritten(
     message = refused(folder)
     assert names_file_and_key(message, folder) == (filename, key), message
     assert "twice" in message
+
+
+def test_a_key_written_twice_deep_inside_is_refused_with_its_line(folder: Path) -> None:
+    path = folder / "deadlines.yaml"
+    text = path.read_text(encoding="utf-8")
+    doubled = text.replace("resolve: 3wd,", "resolve: 3wd, resolve: 5wd,", 1)
+    assert doubled != text
+    path.write_text(doubled, encoding="utf-8")
+    message = refused(folder)
+    assert names_file_and_key(message, folder) == ("deadlines.yaml", "resolve"), message
+    assert "again on line" in message
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,6 @@ import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from models.tables import Matter
 from notifications.masking import redact
 from tests.properties import invariants
 from tests.properties.conftest import examples
@@ -27,6 +26,7 @@ from tests.properties.helpers import (
     register,
     snapshot,
 )
+from tests.properties.invariants import table
 from tests.properties.strategies import (
     fair_text,
     fair_time,
@@ -400,7 +400,7 @@ def test_every_action_is_refused_cleanly_or_recorded_as_typed(
     event(f"{name} recorded")
     assert number_form in ("as is", "lower", "spaced")
     written = last_event(district.engine, number)
-    assert written.at >= before["matter"][list(Matter.__table__.c.keys()).index("created_at")]
+    assert written.at >= before["matter"][list(table("matter").c.keys()).index("created_at")]
     for key in TYPED & set(arguments):
         typed = arguments[key]
         if isinstance(typed, str) and typed.strip():

@@ -63,7 +63,7 @@ def machine_for(app: App) -> type[RuleBasedStateMachine]:
         def department(self, data: st.DataObject, number: str) -> str:
             """Usually one of the matter's own departments, sometimes any other."""
             own = [p.department for p in self.parts(number)]
-            return data.draw(st.sampled_from(own or OTHERS) if own else st.sampled_from(OTHERS))
+            return str(data.draw(st.sampled_from(own or OTHERS)))
 
         def when(self, data: st.DataObject) -> datetime:
             """Now, or (one step in five) a little or a lot earlier: a slow clock, a bad --at."""

@@ -1,1 +1,1 @@
-from tests.fixtures import prefect_api, store_url, world  # noqa: F401
+"""Fixtures for these tests come from tests/conftest.py (one Prefect harness per run)."""

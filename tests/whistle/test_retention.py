@@ -121,7 +121,9 @@ def _traces(who: str) -> list[str]:
 
 # What the figures are made of: every column but the free text (and the touch time).
 COUNTED = {
-    "matter": {"title", "description", "outcome_note", "updated_at", "timeline_head"},
+    "matter": {
+        "title", "description", "outcome_note", "updated_at", "timeline_head", "timeline_at",
+    },  # fmt: skip
     "assignment": set(),
     "ladder_step": set(),
 }
