@@ -123,7 +123,7 @@ def _traces(who: str) -> list[str]:
 COUNTED = {
     "matter": {
         "title", "description", "outcome_note", "updated_at", "timeline_head", "timeline_at",
-    },  # fmt: skip
+    },
     "assignment": set(),
     "ladder_step": set(),
 }
