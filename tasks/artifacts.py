@@ -28,12 +28,6 @@ def timeline_artifact(number: str) -> str:
     return key
 
 
-@task(name="publish timeline", retries=2, retry_delay_seconds=[1, 5])
-def publish_timeline(number: str) -> str:
-    """The matter's timeline artifact, as a task of its own."""
-    return timeline_artifact(number)
-
-
 @task(name="show the supervisor", retries=2, retry_delay_seconds=[1, 5])
 def show_supervisor(number: str) -> int:
     """Everything a stage shows in the UI: the timeline artifact and the new Prefect events.

@@ -23,6 +23,7 @@ from notifications.send import ChannelConfigError, send
 from whistle.app import App
 from whistle.channels import NoChannel, is_email, urls_for
 from whistle.db import session as open_session
+from whistle.evidence import hold
 from whistle.service.store import record
 
 CLAIM_EXPIRY = timedelta(minutes=10)
@@ -123,8 +124,12 @@ def deliver_one(app: App, notice_id: int, now: datetime) -> Outcome | None:
         matter = None
         if notice.matter_id is not None:
             matter = session.exec(
-                select(Matter).where(Matter.id == notice.matter_id).with_for_update()
+                select(Matter)
+                .where(Matter.id == notice.matter_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
             ).first()
+            hold(session, notice.matter_id)  # `record` then needs no second lock and read
         stored = session.get(Notice, notice_id)
         assert stored is not None
         stored.delivered = notice.delivered
