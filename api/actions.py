@@ -15,11 +15,11 @@ from sqlmodel import Session
 from api.errors import Problem, refused
 from api.i18n import say
 from api.idempotency import Abandoned, Keyed, Taken, earlier, remember, reserve
+from engine.runner import StageRun, start_stage
 from models.status import TransitionRefused
-from whistle.app import App
-from whistle.db import session
-from whistle.errors import Refused
-from whistle.runner import StageRun, start_stage
+from service.app import App
+from service.errors import Refused
+from service.store.db import session
 
 Answer = Callable[[str, StageRun | None], tuple[int, BaseModel | Sequence[BaseModel]]]
 

@@ -18,7 +18,7 @@ from api import feedback, matters, open311
 from api.errors import Problem, install, render
 from api.i18n import negotiate, say
 from api.schemas import Health
-from whistle.app import get_app
+from service.app import get_app
 
 MAX_BODY = 256 * 1024  # a 20,000-character description, form-encoded, fits with room to spare
 

@@ -11,9 +11,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.errors import Problem, request_language
 from api.i18n import say
-from whistle.app import App, get_app
-from whistle.db import session
-from whistle.tokens import Caller, authenticate
+from service.app import App, get_app
+from service.store.db import session
+from service.tokens import Caller, authenticate
 
 Language = Annotated[str, Depends(request_language)]
 

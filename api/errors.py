@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.i18n import error_message, field_name, negotiate, refusal_field, refusal_message, say
 from models.status import TransitionRefused
-from whistle.errors import NotFound, Refused
+from service.errors import NotFound, Refused
 
 OPEN311 = "/open311/"
 
@@ -63,7 +63,7 @@ class Problem(Exception):
 
 
 def request_language(request: Request) -> str:
-    from whistle.app import get_app
+    from service.app import get_app
 
     return negotiate(request.headers.get("accept-language"), get_app().language)
 
@@ -137,7 +137,7 @@ def install(app: object) -> None:
 
     @app.exception_handler(Refused)
     async def _refused(request: Request, exc: Refused) -> JSONResponse:
-        from whistle.app import get_app
+        from service.app import get_app
 
         config = get_app().config
         lang = request_language(request)
@@ -146,7 +146,7 @@ def install(app: object) -> None:
 
     @app.exception_handler(TransitionRefused)
     async def _transition(request: Request, exc: TransitionRefused) -> JSONResponse:
-        from whistle.app import get_app
+        from service.app import get_app
 
         config = get_app().config
         lang = request_language(request)

@@ -24,16 +24,16 @@ from api.i18n import say
 from api.idempotency import KeyedDep
 from api.open311_models import without_null
 from api.schemas import FeedbackResult, Text
+from engine.runner import StageRun
 from models.grading import colour_label
 from models.tables import FeedbackLinkUse, Matter
-from whistle import service
-from whistle.app import App
-from whistle.db import session
-from whistle.errors import NotFound
-from whistle.inputs import outcome_label
-from whistle.links import FeedbackClaim, read_feedback_token
-from whistle.outbox import local_time
-from whistle.runner import StageRun
+from service import actions
+from service.app import App
+from service.errors import NotFound
+from service.inputs import outcome_label
+from service.notices.links import FeedbackClaim, read_feedback_token
+from service.notices.outbox import local_time
+from service.store.db import session
 
 Token = Annotated[
     str,
@@ -117,7 +117,7 @@ def check(
     if claim is None:
         raise Problem(404, "link_invalid", say(lang, "link_invalid"))
     try:
-        matter = service.get_matter(s, claim.number)
+        matter = actions.get_matter(s, claim.number)
     except NotFound:
         raise Problem(404, "link_invalid", say(lang, "link_invalid")) from None
     if s.get(FeedbackLinkUse, claim.nonce) is not None:
@@ -221,7 +221,7 @@ def answer(
             s.flush()
         except IntegrityError:
             raise Problem(409, "link_used", say(lang, "link_used")) from None
-        service.feedback(
+        actions.feedback(
             session=s,
             app=app,
             number=matter.number,
@@ -233,7 +233,7 @@ def answer(
 
     def result(number: str, run: StageRun | None) -> tuple[int, FeedbackResult]:
         with session(app.engine) as s:
-            matter = service.get_matter(s, number)
+            matter = actions.get_matter(s, number)
         key = "feedback_thanks_closed" if matter.status == "closed" else "feedback_thanks_reopened"
         return 200, FeedbackResult(
             number=number, status=matter.status, message=say(lang, key, number=number)

@@ -21,8 +21,8 @@ from sqlmodel import Session, select
 from api.errors import Problem
 from api.i18n import say
 from models.tables import IdempotencyRecord
-from whistle.app import App
-from whistle.db import session
+from service.app import App
+from service.store.db import session
 
 WAIT_FOR_FIRST = 15.0  # seconds a repeat waits for the first request's answer
 ABANDONED_AFTER = timedelta(minutes=2)  # a reserved key without an answer this old lost it

@@ -33,11 +33,11 @@ from api.schemas import (
     WorkQueue,
 )
 from api.views import matter_view, visible_matter, work_queue
-from whistle import service
-from whistle.app import App
-from whistle.db import session
-from whistle.runner import StageRun
-from whistle.tokens import Caller
+from engine.runner import StageRun
+from service import actions
+from service.app import App
+from service.store.db import session
+from service.tokens import Caller
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ApiError, "description": "the request could not be read"},
@@ -91,7 +91,7 @@ def _act(
 
     def answer(done: str, run: StageRun | None) -> tuple[int, ActionResult]:
         with session(app.engine) as s:
-            view = matter_view(s, app, caller, service.get_matter(s, done), lang)
+            view = matter_view(s, app, caller, actions.get_matter(s, done), lang)
         finished, queued = run is not None and run.ok, run is not None and run.queued
         key = "stage_queued" if queued else "stage_done" if finished else "stage_pending"
         stage_view = StageView(name=stage, finished=finished, queued=queued, message=say(lang, key))
@@ -153,7 +153,7 @@ def acknowledge(
         keyed=keyed,
         number=number,
         stage="handling",
-        change=lambda s: service.acknowledge(
+        change=lambda s: actions.acknowledge(
             session=s, app=app, number=number, department=caller.holder, now=now
         ),
     )
@@ -179,7 +179,7 @@ def progress(
         keyed=keyed,
         number=number,
         stage="handling",
-        change=lambda s: service.progress(
+        change=lambda s: actions.progress(
             session=s, app=app, number=number, department=caller.holder, note=body.note, now=now
         ),
     )
@@ -205,7 +205,7 @@ def return_matter(
         keyed=keyed,
         number=number,
         stage="handling",
-        change=lambda s: service.return_matter(
+        change=lambda s: actions.return_matter(
             session=s, app=app, number=number, department=caller.holder, reason=body.reason, now=now
         ),
     )
@@ -231,7 +231,7 @@ def report(
         keyed=keyed,
         number=number,
         stage="handling",
-        change=lambda s: service.report(
+        change=lambda s: actions.report(
             session=s, app=app, number=number, department=caller.holder, note=body.note, now=now
         ),
     )
@@ -258,7 +258,7 @@ def resolve(
         keyed=keyed,
         number=number,
         stage="resolution",
-        change=lambda s: service.resolve(
+        change=lambda s: actions.resolve(
             session=s,
             app=app,
             number=number,
@@ -290,7 +290,7 @@ def extension(
         keyed=keyed,
         number=number,
         stage="handling",
-        change=lambda s: service.request_extension(
+        change=lambda s: actions.request_extension(
             session=s,
             app=app,
             number=number,
@@ -326,7 +326,7 @@ def decide_extension(
         keyed=keyed,
         number=number,
         stage="handling",
-        change=lambda s: service.decide_extension(
+        change=lambda s: actions.decide_extension(
             session=s,
             app=app,
             number=number,
@@ -368,7 +368,7 @@ def refer(
         keyed=keyed,
         number=number,
         stage="referral",
-        change=lambda s: service.refer(
+        change=lambda s: actions.refer(
             session=s, app=app, number=number, lead=body.lead, co=body.co, actor="center", now=now
         ),
     )

@@ -36,14 +36,14 @@ from api.open311_models import (
     Submission,
     submission_body,
 )
+from engine.runner import StageRun
 from models.config import DistrictConfig
 from models.tables import Assignment, Event, Matter
-from whistle import service
-from whistle.app import App
-from whistle.db import session
-from whistle.inputs import IntakeRequest, outcome_label
-from whistle.runner import StageRun
-from whistle.tokens import Caller, authenticate
+from service import actions
+from service.app import App
+from service.inputs import IntakeRequest, outcome_label
+from service.store.db import session
+from service.tokens import Caller, authenticate
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     "4XX": {
@@ -359,7 +359,7 @@ def submit(
     intake = intake_request(app, form, channel, lang)
 
     def write(s: Session) -> str:
-        return service.register(session=s, app=app, intake=intake, now=now).number
+        return actions.register(session=s, app=app, intake=intake, now=now).number
 
     def answer(number: str, run: StageRun | None) -> tuple[int, list[Receipt]]:
         notice = say(lang, "received_notice", number=number)

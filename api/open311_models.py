@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from whistle.inputs import MAX_DESCRIPTION
+from service.inputs import MAX_DESCRIPTION
 
 
 class Service(BaseModel):

@@ -8,8 +8,8 @@ from collections.abc import Callable
 import uvicorn
 
 from api.app import create_app
-from whistle.app import get_app
-from whistle.db import create_schema
+from service.app import get_app
+from service.store.db import create_schema
 
 HOST = "127.0.0.1"
 PORT = 8000

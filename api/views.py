@@ -21,11 +21,11 @@ from api.schemas import ExtensionItem, MatterView, QueueItem, WorkQueue
 from models.grading import colour_label
 from models.tables import Assignment, Citizen, Extension, Matter
 from notifications.masking import mask_name, mask_phone, redact
-from whistle.app import App
-from whistle.errors import NotFound
-from whistle.service import citizen_of, get_matter
-from whistle.tokens import Caller
-from whistle.views import matter_document
+from service.actions import citizen_of, get_matter
+from service.app import App
+from service.errors import NotFound
+from service.read.views import matter_document
+from service.tokens import Caller
 
 OPEN_MATTER = ("received", "referred", "in_progress", "returned")
 RUNNING = ("referred", "acknowledged")

@@ -144,7 +144,7 @@ def lifecycle(engine: sa.Engine, index: int) -> None:
 
 
 def run(kind: str, matters: int) -> dict[str, Any]:
-    from whistle.db import create_schema, get_engine
+    from service.store.db import create_schema, get_engine
 
     with tempfile.TemporaryDirectory(prefix="whistle-floor-") as tmp:
         url, name = _store(kind, Path(tmp))

@@ -522,7 +522,7 @@ def store(kind: str, folder: Path, pg_admin: str) -> Iterator[tuple[str, str]]:
     try:
         yield url, f"PostgreSQL {str(version).split()[0]} (local TCP)"
     finally:
-        from whistle.db import get_engine
+        from service.store.db import get_engine
 
         get_engine(url).dispose()
         get_engine.cache_clear()
@@ -620,8 +620,8 @@ def referred_lead(number: str, timeout: float = 60.0) -> str:
     from sqlmodel import select
 
     from models.tables import Matter
-    from whistle.app import get_app
-    from whistle.db import session
+    from service.app import get_app
+    from service.store.db import session
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -638,8 +638,8 @@ def outbox_drained(timeout: float = 300.0) -> None:
     from sqlmodel import col, func, select
 
     from models.tables import Notice
-    from whistle.app import get_app
-    from whistle.db import session
+    from service.app import get_app
+    from service.store.db import session
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -657,7 +657,7 @@ def store_size_mib(url: str) -> float:
         path = Path(url.split("///", 1)[1])
         files = [path, path.with_name(path.name + "-wal")]
         return sum(f.stat().st_size for f in files if f.exists()) / 2**20
-    from whistle.app import get_app
+    from service.app import get_app
 
     with get_app().engine.connect() as conn:
         size = conn.exec_driver_sql("SELECT pg_database_size(current_database())").scalar_one()
@@ -666,17 +666,17 @@ def store_size_mib(url: str) -> float:
 
 def direct_stage(app: Any, stage: str, number: str, now: datetime) -> Any:
     """A stage's work as plain calls, without Prefect (the --without-prefect split)."""
-    from whistle import service
-    from whistle.db import session
-    from whistle.delivery import deliver_pending
-    from whistle.runner import StageRun
+    from engine.runner import StageRun
+    from service import actions
+    from service.notices.delivery import deliver_pending
+    from service.store.db import session
 
     with session(app.engine) as s:
         if stage == "intake":
-            service.refer_by_rules(session=s, app=app, number=number, now=now)
+            actions.refer_by_rules(session=s, app=app, number=number, now=now)
         elif stage == "closing":
-            service.close_without_feedback(session=s, app=app, number=number, now=now)
-        matter_id = service.get_matter(s, number).id
+            actions.close_without_feedback(session=s, app=app, number=number, now=now)
+        matter_id = actions.get_matter(s, number).id
     deliver_pending(app, now=now, matter_id=matter_id)
     return StageRun(stage, True)
 
@@ -788,7 +788,7 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         server.start()
         setup_s = time.perf_counter() - began_setup
         # Prefect reads its settings when it is first imported: point this process at the server
-        # before anything imports it (whistle.cli does, through whistle.runner).
+        # before anything imports it (whistle.cli does, through engine.runner).
         os.environ |= {
             "PREFECT_API_URL": server.api_url,
             "PREFECT_HOME": str(tmp / "prefect-client"),
@@ -807,7 +807,7 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         os.environ["PREFECT_RESULTS_LOCAL_STORAGE_PATH"] = str(tmp / "task-parameters")
         if args.workers:
             os.environ["WHISTLE_DISPATCH"] = "workers"
-        from whistle import app as app_module
+        from service import app as app_module
         from whistle import cli as cli_module
         from whistle.cli import main
 

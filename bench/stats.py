@@ -131,8 +131,8 @@ def stats_command(*extra: str) -> tuple[float, dict[str, Any]]:
 
 
 def run(kind: str, matters: int, seed: int, by: str) -> dict[str, Any]:
-    from whistle import app as app_module
-    from whistle.db import create_schema, get_engine
+    from service import app as app_module
+    from service.store.db import create_schema, get_engine
 
     with tempfile.TemporaryDirectory(prefix="whistle-stats-") as tmp:
         url, name = _store(kind, Path(tmp))

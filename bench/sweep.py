@@ -123,8 +123,8 @@ def load(engine: sa.Engine, *, open_count: int, due_count: int, batch: int = 20_
 
 def sweep_once(app: Any) -> dict[str, float]:
     """Find the due parts and take their steps, as the sweep's escalation task does."""
-    from whistle.db import session
-    from whistle.service import due_parts, escalate_due
+    from service.actions import due_parts, escalate_due
+    from service.store.db import session
 
     started = time.perf_counter()
     with session(app.engine) as s:
@@ -142,9 +142,9 @@ def sweep_once(app: Any) -> dict[str, float]:
 
 
 def run(kind: str, open_count: int, due_count: int) -> dict[str, Any]:
-    from whistle.app import build_app
-    from whistle.db import create_schema
-    from whistle.settings import Settings
+    from service.app import build_app
+    from service.settings import Settings
+    from service.store.db import create_schema
 
     with tempfile.TemporaryDirectory(prefix="whistle-sweep-") as tmp:
         url, pg_name = _store(kind, Path(tmp))

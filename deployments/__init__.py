@@ -14,7 +14,7 @@ from flows.report import statistics_report
 from flows.retention import personal_data_retention
 from flows.sweep import deadline_sweep
 from models.retry import clock
-from whistle.app import App
+from service.app import App
 
 
 def _built(deployment: object) -> RunnerDeployment:

@@ -3,6 +3,6 @@
 from prefect import serve
 
 from deployments import declarations
-from whistle.app import get_app
+from service.app import get_app
 
 serve(*declarations(get_app()), print_starting_message=True)

@@ -4,20 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from prefect import flow, task
+from prefect import flow
 
+from tasks.digest import write
 from tasks.notices import deliver_notices
-from whistle.app import get_app
-from whistle.db import session
-from whistle.digest import write_digests
-
-
-@task(name="write digests", retries=2, retry_delay_seconds=[1, 5])
-def write(now: datetime, department: str | None) -> list[str]:
-    """Write today's digests (once per department and local day)."""
-    app = get_app()
-    with session(app.engine) as s:
-        return write_digests(s, app, now=now, department=department)
 
 
 @flow(name="daily digest")

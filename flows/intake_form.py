@@ -17,73 +17,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from prefect import flow
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
-from models.config import ConfigError
-from tasks.intake import CLEARED, label_run, take_in
-from whistle.app import get_app
-from whistle.runner import run_stage
-
-PERSONAL = ("name", "phone", "id_number", "title", "description")
-
-
-def _choices(schema: dict[str, Any]) -> None:
-    """List the district's codes in the form (drop-downs in the UI), read when a deployment is
-    built; without a readable configuration the form still works, the flow checks the codes."""
-    try:
-        config = get_app().config
-    except (ConfigError, OSError):
-        return
-    fields = schema.get("properties", {})
-
-    def offer(name: str, codes: dict[str, Any], many: bool = False) -> None:
-        target = fields[name]["items"] if many else fields[name]
-        target["enum"] = list(codes)
-        names = "；".join(f"{code}＝{item.name}" for code, item in codes.items())
-        fields[name]["description"] = f"{fields[name].get('description', '')} {names}".strip()
-
-    offer("category", config.categories)
-    offer("channel", config.channels_in)
-    offer("flags", config.flags, many=True)
-    fields["area"]["enum"] = [*config.towns, *config.villages]
-
-
-class IntakeForm(BaseModel):
-    """受理登记表：群众的姓名、电话、身份证号只存入事项库，登记后立即从本次运行的参数中清除。"""
-
-    model_config = ConfigDict(title="受理登记表", extra="forbid", json_schema_extra=_choices)
-
-    category: str = Field(title="事项类别", description="所反映事项的类别代码。")
-    title: str = Field(
-        title="事项标题", max_length=200, description="一句话概括，如：工地拖欠工资。"
-    )
-    description: str = Field(
-        title="事项描述", max_length=20_000, description="经过、诉求、涉及的单位或人员。"
-    )
-    area: str = Field(
-        title="所在村（社区）或镇（街道）",
-        description="区域代码（T01 为镇，T01V01 为其下的村或社区），见 whistle areas。",
-    )
-    name: str = Field(title="群众姓名", max_length=100, description="只存入事项库。")
-    phone: str = Field(
-        title="联系电话", max_length=20, description="手机号或座机号，如 0472-1234567。"
-    )
-    id_number: str = Field(
-        default="", title="身份证号（选填）", max_length=18, description="18 位；没有可不填。"
-    )
-    people: int = Field(default=1, ge=1, le=1_000_000, title="涉及人数")
-    flags: list[str] = Field(default_factory=list, title="风险标记（可多选）", description="")
-    amount: int = Field(default=0, ge=0, le=10_000_000_000, title="涉及金额（元）")
-    visits: int = Field(default=0, ge=0, le=10_000, title="此前就同一事项来访次数")
-    channel: str = Field(default="walk_in", title="来源渠道", description="")
-
-
-def cleared(values: dict[str, Any]) -> dict[str, Any]:
-    """The form as Prefect may keep it: codes and numbers stay, personal and free text go."""
-    return {
-        key: ("" if key == "id_number" else CLEARED) if key in PERSONAL else value
-        for key, value in values.items()
-    }
+from engine.runner import run_stage
+from service.app import get_app
+from service.forms import IntakeForm, cleared
+from tasks.intake import label_run, take_in
 
 
 @flow(name="intake form", validate_parameters=False, retries=0)

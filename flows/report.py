@@ -7,8 +7,8 @@ from typing import Any, Literal
 
 from prefect import flow
 
+from service.app import get_app
 from tasks.report import count_and_render, publish_statistics, write_report
-from whistle.app import get_app
 
 
 @flow(name="statistics report")

@@ -5,35 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from prefect import flow, task
-from prefect.artifacts import create_table_artifact
+from prefect import flow
 
-from whistle.app import get_app
-from whistle.db import session
-from whistle.service.retention import erase_expired
-
-
-@task(name="erase expired personal data", retries=2, retry_delay_seconds=[1, 5])
-def erase(now: datetime) -> dict[str, Any]:
-    """Erase every citizen past the period; safe to run again (erased citizens are skipped)."""
-    app = get_app()
-    with session(app.engine) as s:
-        return erase_expired(session=s, app=app, now=now)
-
-
-@task(name="publish retention summary")
-def publish(now: datetime, result: dict[str, Any]) -> None:
-    """Counts only: the supervisor sees how much was erased, never whose."""
-    create_table_artifact(
-        [
-            {"item": "retention period after closing", "value": result["period"]},
-            {"item": "closed on or before", "value": result["cutoff"]},
-            {"item": "citizens erased", "value": result["citizens"]},
-            {"item": "matters anonymised", "value": result["matters"]},
-        ],
-        key="personal-data-retention",
-        description=f"retention as of {now.isoformat(timespec='minutes')}",
-    )
+from tasks.retention import erase, publish
 
 
 @flow(name="personal data retention")

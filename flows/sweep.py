@@ -5,36 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from prefect import flow, task
-from prefect.artifacts import create_table_artifact
+from prefect import flow
 
+from engine.runner import run_stage
+from service.actions import get_matter
+from service.app import get_app
+from service.store.db import session
 from tasks.events import emit_matter_events
 from tasks.notices import deliver_notices
-from whistle.app import get_app
-from whistle.db import session
-from whistle.queries import notice_health, overdue_now
-from whistle.runner import run_stage
-from whistle.service import escalate_due as escalate_parts
-from whistle.service import feedback_overdue, get_matter, stuck_in_intake
-from whistle.sweep import STUCK_AFTER
-
-
-@task(name="escalate due clocks", retries=2, retry_delay_seconds=[1, 5])
-def escalate_due(now: datetime) -> list[dict[str, Any]]:
-    """Take every ladder step that has come due, in batches claimed under SKIP LOCKED locks."""
-    app = get_app()
-    with session(app.engine) as s:
-        return escalate_parts(s, app, now)
-
-
-@task(name="find due work")
-def find_due(now: datetime) -> tuple[list[str], list[str]]:
-    """Matters whose feedback window lapsed, and matters whose intake never finished."""
-    app = get_app()
-    with session(app.engine) as s:
-        lapsed = feedback_overdue(session=s, now=now)
-        stuck = stuck_in_intake(session=s, now=now, older_than=STUCK_AFTER)
-    return lapsed, stuck
+from tasks.sweep import escalate_due, find_due, publish_overdue, publish_sweep
 
 
 @flow(name="deadline sweep")
@@ -64,35 +43,3 @@ def deadline_sweep(now: datetime | None = None) -> dict[str, Any]:
     health = publish_sweep(moment, len(steps), len(referred))
     publish_overdue(moment)
     return {"steps": steps, "referred": referred, "notices": notices, "outbox": health}
-
-
-@task(name="publish overdue table")
-def publish_overdue(now: datetime) -> None:
-    """What is overdue now, by department and level, for the supervisor."""
-    app = get_app()
-    with session(app.engine) as s:
-        rows = overdue_now(s)
-    create_table_artifact(
-        rows or [{"department": "-", "level": "-", "parts": 0}],
-        key="overdue-now",
-        description=f"overdue parts as of {now.isoformat(timespec='minutes')}",
-    )
-
-
-@task(name="publish sweep summary")
-def publish_sweep(now: datetime, steps: int, referred: int) -> dict[str, int]:
-    """A table artifact for the center: what the sweep did and which notices are stuck."""
-    app = get_app()
-    with session(app.engine) as s:
-        health = notice_health(s)
-    create_table_artifact(
-        [
-            {"item": "steps taken", "count": steps},
-            {"item": "stuck intakes referred", "count": referred},
-            {"item": "notices failed, to retry", "count": health["failed"]},
-            {"item": "notices dead (whistle notices --failed)", "count": health["dead"]},
-        ],
-        key="deadline-sweep",
-        description=f"sweep as of {now.isoformat(timespec='minutes')}",
-    )
-    return health

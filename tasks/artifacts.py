@@ -5,10 +5,10 @@ from __future__ import annotations
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
 
-from whistle.app import get_app
-from whistle.db import session
-from whistle.service import get_matter
-from whistle.views import timeline_markdown
+from service.actions import get_matter
+from service.app import get_app
+from service.read.views import timeline_markdown
+from service.store.db import session
 
 
 def artifact_key(number: str) -> str:

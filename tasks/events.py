@@ -5,9 +5,9 @@ from __future__ import annotations
 from prefect import task
 from prefect.events import emit_event
 
-from whistle.app import get_app
-from whistle.db import session
-from whistle.events import advance, sendable, unsent
+from service.app import get_app
+from service.read.events import advance, sendable, unsent
+from service.store.db import session
 
 
 @task(name="emit matter events", retries=2, retry_delay_seconds=[1, 5])

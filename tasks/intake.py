@@ -14,14 +14,14 @@ from prefect.client.schemas.objects import State, TaskRun
 from prefect.runtime import flow_run
 from pydantic import ValidationError
 
-from whistle import service
-from whistle.app import get_app
-from whistle.db import session
-from whistle.errors import Refused
-from whistle.inputs import IntakeRequest
-from whistle.views import run_label, run_tags
+from service import actions
+from service.app import get_app
+from service.errors import Refused
+from service.forms import CLEARED, IntakeForm
+from service.inputs import IntakeRequest
+from service.read.views import run_label, run_tags
+from service.store.db import session
 
-CLEARED = "（已转入事项库）"  # what a personal or free-text field reads once taken in
 AGAIN = "表单中的个人信息已清除，请重新填写登记。"
 
 
@@ -35,8 +35,6 @@ class StoreUnavailable(Exception):
 
 
 def _titles() -> dict[str, str]:
-    from flows.intake_form import IntakeForm
-
     return {name: info.title or name for name, info in IntakeForm.model_fields.items()}
 
 
@@ -96,7 +94,7 @@ def take_in(values: dict[str, Any], scrubbed: dict[str, Any], now: datetime) -> 
     app = get_app()
     try:
         with session(app.engine) as s:
-            matter = service.register(session=s, app=app, intake=intake, now=now)
+            matter = actions.register(session=s, app=app, intake=intake, now=now)
     except Refused as exc:
         field = str(exc).split(":", 1)[0].strip()
         raise _refused([field if field != "flag" else "flags"], _known(field)) from None
@@ -111,7 +109,7 @@ def label_run(number: str) -> str:
     """Give the form's run the matter's name and tags, so it is found with the matter's runs."""
     app = get_app()
     with session(app.engine) as s:
-        matter = service.get_matter(s, number)
+        matter = actions.get_matter(s, number)
         stage = "受理登记" if app.language == "zh" else "intake form"
         name, tags = run_label(app, matter, stage), run_tags(matter, "form")
     run_id = flow_run.get_id()

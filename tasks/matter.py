@@ -6,9 +6,9 @@ from datetime import datetime
 
 from prefect import get_run_logger, task
 
-from whistle import service
-from whistle.app import get_app
-from whistle.db import session
+from service import actions
+from service.app import get_app
+from service.store.db import session
 
 
 @task(name="refer by routing rules", retries=2, retry_delay_seconds=[1, 5])
@@ -16,7 +16,7 @@ def refer_by_rules(number: str, now: datetime) -> str | None:
     """Blow the whistle: refer a received matter to the departments the rules name."""
     app = get_app()
     with session(app.engine) as s:
-        matter = service.refer_by_rules(session=s, app=app, number=number, now=now)
+        matter = actions.refer_by_rules(session=s, app=app, number=number, now=now)
     logger = get_run_logger()
     if matter is None:
         logger.info("%s was already referred; nothing to do", number)
@@ -30,6 +30,6 @@ def close_without_feedback(number: str, now: datetime) -> bool:
     """Close a resolved matter whose feedback window has passed; False when it is not due."""
     app = get_app()
     with session(app.engine) as s:
-        closed = service.close_without_feedback(session=s, app=app, number=number, now=now)
+        closed = actions.close_without_feedback(session=s, app=app, number=number, now=now)
     get_run_logger().info("%s %s", number, "closed: no feedback" if closed else "not due")
     return closed is not None

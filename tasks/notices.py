@@ -6,10 +6,10 @@ from datetime import datetime
 
 from prefect import get_run_logger, task
 
-from whistle.app import get_app
-from whistle.db import session
-from whistle.delivery import deliver_pending
-from whistle.service import get_matter
+from service.actions import get_matter
+from service.app import get_app
+from service.notices.delivery import deliver_pending
+from service.store.db import session
 
 
 @task(name="deliver notices", retries=2, retry_delay_seconds=[1, 5])

@@ -10,10 +10,10 @@ from typing import Literal
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
 
-from whistle.app import get_app
-from whistle.db import session
-from whistle.report import render_report
-from whistle.stats import parse_period, statistics
+from service.app import get_app
+from service.read.report import render_report
+from service.read.stats import parse_period, statistics
+from service.store.db import session
 
 ARTIFACT_KEY = "statistics"
 

@@ -11,8 +11,8 @@ from datetime import datetime
 
 from prefect import task
 
-from whistle.app import get_app
-from whistle.runner import run_stage
+from engine.runner import run_stage
+from service.app import get_app
 
 
 @task(name="stage", task_run_name="{number} · {stage}")

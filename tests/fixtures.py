@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from service import app as app_module
 from tests.receivers import HttpReceiver, SmtpReceiver, wire_channels
-from whistle import app as app_module
 from whistle.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,7 +66,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     try:
         yield url
     finally:
-        from whistle.db import get_engine
+        from service.store.db import get_engine
 
         for candidate in (url, url.replace("+psycopg", "")):
             if candidate.startswith("postgresql"):

@@ -20,15 +20,15 @@ from typing import Any, NoReturn
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel import Session
 
+from engine.runner import StageRun, start_stage
 from models.config import ConfigError
 from models.status import TransitionRefused
-from whistle import service
-from whistle.app import App, get_app, resolve_now
-from whistle.errors import Refused
-from whistle.inputs import IntakeRequest, validated
-from whistle.migrate import current as current_revision
-from whistle.runner import StageRun, start_stage
-from whistle.settings import get_settings
+from service import actions
+from service.app import App, get_app, resolve_now
+from service.errors import Refused
+from service.inputs import IntakeRequest, validated
+from service.settings import get_settings
+from service.store.migrate import current as current_revision
 
 
 class Context:
@@ -47,10 +47,10 @@ Handler = Callable[[Context, argparse.Namespace], Any]
 
 
 def _show(ctx: Context, number: str) -> dict[str, Any]:
-    from whistle.views import matter_document
+    from service.read.views import matter_document
 
     ctx.session.expire_all()
-    return matter_document(ctx.session, ctx.app, service.get_matter(ctx.session, number))
+    return matter_document(ctx.session, ctx.app, actions.get_matter(ctx.session, number))
 
 
 # --- handlers -----------------------------------------------------------------------------------
@@ -72,7 +72,7 @@ def cmd_intake(ctx: Context, a: argparse.Namespace) -> Any:
         visits=a.visits,
         channel=a.channel,
     )
-    matter = service.register(session=ctx.session, app=ctx.app, intake=intake, now=ctx.now)
+    matter = actions.register(session=ctx.session, app=ctx.app, intake=intake, now=ctx.now)
     ctx.stage("intake", matter.number)
     return _show(ctx, matter.number)
 
@@ -82,7 +82,7 @@ def cmd_show(ctx: Context, a: argparse.Namespace) -> Any:
 
 
 def cmd_list(ctx: Context, a: argparse.Namespace) -> Any:
-    from whistle.queries import list_matters
+    from service.read.queries import list_matters
 
     return list_matters(
         ctx.session,
@@ -95,7 +95,7 @@ def cmd_list(ctx: Context, a: argparse.Namespace) -> Any:
 
 
 def cmd_refer(ctx: Context, a: argparse.Namespace) -> Any:
-    service.refer(
+    actions.refer(
         session=ctx.session,
         app=ctx.app,
         number=a.number,
@@ -126,7 +126,7 @@ def _department_action(action: Callable[..., Any], stage: str, **fields: str) ->
 
 
 def cmd_feedback(ctx: Context, a: argparse.Namespace) -> Any:
-    service.feedback(
+    actions.feedback(
         session=ctx.session,
         app=ctx.app,
         number=a.number,
@@ -139,28 +139,30 @@ def cmd_feedback(ctx: Context, a: argparse.Namespace) -> Any:
 
 
 def cmd_sweep(ctx: Context, a: argparse.Namespace) -> Any:
-    from whistle.sweep import run_sweep
+    from engine.runner import without_heartbeat
+    from flows.sweep import deadline_sweep
 
-    return run_sweep(ctx.app, now=ctx.now)
+    with without_heartbeat():
+        return deadline_sweep(now=ctx.now)
 
 
 def cmd_digest(ctx: Context, a: argparse.Namespace) -> Any:
+    from engine.runner import without_heartbeat
     from flows.digest import daily_digest
-    from whistle.runner import without_heartbeat
 
     with without_heartbeat():
         return daily_digest(now=ctx.now, department=a.department)
 
 
 def cmd_notices(ctx: Context, a: argparse.Namespace) -> Any:
-    from whistle.queries import list_notices
+    from service.read.queries import list_notices
 
     return list_notices(ctx.session, ctx.app, failed=a.failed, number=a.number)
 
 
 def cmd_stats(ctx: Context, a: argparse.Namespace) -> Any:
-    from whistle.report import render_report
-    from whistle.stats import parse_period, statistics
+    from service.read.report import render_report
+    from service.read.stats import parse_period, statistics
 
     period = parse_period(ctx.app, a.start, a.end, ctx.now)
     stats = statistics(ctx.session, ctx.app, period=period, now=ctx.now, by=a.by)
@@ -209,7 +211,7 @@ def cmd_areas(ctx: Context, a: argparse.Namespace) -> Any:
 
 
 def cmd_init(ctx: Context, a: argparse.Namespace) -> Any:
-    from whistle.channels import unserved
+    from service.notices.channels import unserved
 
     missing = unserved(ctx.app.config)
     if missing:
@@ -235,10 +237,10 @@ BROKEN_CHAIN = 4  # exit code of `verify` (and `restore`) when a timeline chain 
 
 
 def cmd_verify(ctx: Context, a: argparse.Namespace) -> Any:
-    from whistle.evidence import verify
+    from service.store.evidence import verify
 
     if a.number:
-        service.get_matter(ctx.session, a.number)  # an unknown number is refused as usual
+        actions.get_matter(ctx.session, a.number)  # an unknown number is refused as usual
     report = verify(ctx.app.engine, number=a.number, language=ctx.app.language)
     if not report.ok:
         ctx.exit_code = BROKEN_CHAIN
@@ -254,7 +256,7 @@ def cmd_verify(ctx: Context, a: argparse.Namespace) -> Any:
 def cmd_backup(ctx: Context, a: argparse.Namespace) -> Any:
     from pathlib import Path
 
-    from whistle.backup import backup
+    from service.store.backup import backup
 
     return backup(ctx.app.engine, Path(a.path), now=ctx.now, language=ctx.app.language)
 
@@ -262,8 +264,8 @@ def cmd_backup(ctx: Context, a: argparse.Namespace) -> Any:
 def cmd_restore(ctx: Context, a: argparse.Namespace) -> Any:
     from pathlib import Path
 
-    from whistle.backup import restore
-    from whistle.evidence import verify
+    from service.store.backup import restore
+    from service.store.evidence import verify
 
     result = restore(ctx.app.engine, Path(a.path), language=ctx.app.language)
     report = verify(ctx.app.engine, language=ctx.app.language)
@@ -274,15 +276,15 @@ def cmd_restore(ctx: Context, a: argparse.Namespace) -> Any:
 
 
 def cmd_retention(ctx: Context, a: argparse.Namespace) -> Any:
+    from engine.runner import without_heartbeat
     from flows.retention import personal_data_retention
-    from whistle.runner import without_heartbeat
 
     with without_heartbeat():
         return personal_data_retention(now=ctx.now)
 
 
 def cmd_token(ctx: Context, a: argparse.Namespace) -> Any:
-    from whistle import tokens
+    from service import tokens
 
     if a.token_action == "create":
         return tokens.create_token(
@@ -378,25 +380,25 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--co", action="append")
     p.add_argument("--actor", default="center")
     department_actions: list[tuple[str, Callable[..., Any], str, dict[str, str], str]] = [
-        ("ack", service.acknowledge, "handling", {}, "acknowledge a referral (签收/报到)"),
-        ("progress", service.progress, "handling", {"note": "note"}, "report progress (进展)"),
+        ("ack", actions.acknowledge, "handling", {}, "acknowledge a referral (签收/报到)"),
+        ("progress", actions.progress, "handling", {"note": "note"}, "report progress (进展)"),
         (
             "return",
-            service.return_matter,
+            actions.return_matter,
             "handling",
             {"reason": "reason"},
             "return a referral that is not yours (退回)",
         ),
         (
             "report",
-            service.report,
+            actions.report,
             "handling",
             {"note": "note"},
             "a co-handler files its part (报送)",
         ),
         (
             "resolve",
-            service.resolve,
+            actions.resolve,
             "resolution",
             {"outcome": "outcome", "note": "note"},
             "the lead resolves the matter (办结)",
@@ -410,7 +412,7 @@ def _parser() -> argparse.ArgumentParser:
             p.add_argument(f"--{field}", required=True)
     p = add(
         "extension",
-        _department_action(service.request_extension, "handling", length="length", reason="reason"),
+        _department_action(actions.request_extension, "handling", length="length", reason="reason"),
         "a department asks for more time (延期)",
     )
     p.add_argument("number")
@@ -420,7 +422,7 @@ def _parser() -> argparse.ArgumentParser:
     p = add(
         "decide-extension",
         _department_action(
-            service.decide_extension, "handling", approve="approve", note_text="note"
+            actions.decide_extension, "handling", approve="approve", note_text="note"
         ),
         "the center approves or refuses (延期审批)",
     )
@@ -506,7 +508,7 @@ def _print(result: Any, as_json: bool, stages: list[StageRun]) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "worker":
-        from whistle.worker import work
+        from engine.worker import work
 
         return work(limit=args.limit)
     if args.command == "api":
@@ -534,11 +536,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         app = get_app()
         if args.command == "init":
-            from whistle.db import create_schema
+            from service.store.db import create_schema
 
             create_schema(app.engine)
         now = resolve_now(args.at, get_settings())
-        from whistle.db import session
+        from service.store.db import session
 
         with session(app.engine) as s:
             ctx = Context(app, s, now, args.json)

@@ -21,14 +21,14 @@ from types import FrameType
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from sqlmodel import func, select
 
+from engine.runner import run_stage
 from models.config import ConfigError
 from models.tables import Matter
-from whistle import service
-from whistle.app import App, get_app
-from whistle.db import create_schema, session
+from service import actions
+from service.app import App, get_app
+from service.inputs import IntakeRequest
+from service.store.db import create_schema, session
 from whistle.inbox import Inbox
-from whistle.inputs import IntakeRequest
-from whistle.runner import run_stage
 
 INBOX_PORT = 8765
 API_PORT = 8000
@@ -139,7 +139,7 @@ def seed_demo(app: App) -> list[str]:
     for i, (days, category, title, people, flags, area, story) in enumerate(DEMO, start=1):
         t = real_now - timedelta(days=days)
         with session(app.engine) as s:
-            matter = service.register(
+            matter = actions.register(
                 session=s,
                 app=app,
                 intake=IntakeRequest(
@@ -168,12 +168,12 @@ def _play(app: App, number: str, story: str, t: datetime) -> None:
         return
     step = timedelta(hours=2)
     with session(app.engine) as s:
-        matter = service.get_matter(s, number)
-        parts = service.assignments_of(s, matter)
+        matter = actions.get_matter(s, number)
+        parts = actions.assignments_of(s, matter)
         lead = matter.lead_department or ""
     if story == "returned":
         with session(app.engine) as s:
-            service.return_matter(
+            actions.return_matter(
                 session=s,
                 app=app,
                 number=number,
@@ -185,12 +185,12 @@ def _play(app: App, number: str, story: str, t: datetime) -> None:
         return
     for k, part in enumerate(parts, start=1):
         with session(app.engine) as s:
-            service.acknowledge(
+            actions.acknowledge(
                 session=s, app=app, number=number, department=part.department, now=t + step * k / 4
             )
         if part.role == "co":
             with session(app.engine) as s:
-                service.report(
+                actions.report(
                     session=s,
                     app=app,
                     number=number,
@@ -202,7 +202,7 @@ def _play(app: App, number: str, story: str, t: datetime) -> None:
     if story == "in_progress":
         return
     with session(app.engine) as s:
-        service.resolve(
+        actions.resolve(
             session=s,
             app=app,
             number=number,
@@ -213,7 +213,7 @@ def _play(app: App, number: str, story: str, t: datetime) -> None:
         )
     run_stage(app, "resolution", number, t + 4 * step)
     with session(app.engine) as s:
-        service.feedback(
+        actions.feedback(
             session=s,
             app=app,
             number=number,
@@ -226,8 +226,8 @@ def _play(app: App, number: str, story: str, t: datetime) -> None:
 
 def publish_report() -> str | None:
     """Run the statistics report once now, so the UI shows it before its first schedule."""
+    from engine.runner import without_heartbeat
     from flows.report import statistics_report
-    from whistle.runner import without_heartbeat
 
     try:
         with without_heartbeat():

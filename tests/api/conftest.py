@@ -24,10 +24,10 @@ from sqlmodel import col, func, select
 
 from api.app import create_app
 from models.tables import Event, Matter, Notice
+from service import app as app_module
+from service.app import get_app
+from service.store.db import session
 from tests.fixtures import World
-from whistle import app as app_module
-from whistle.app import get_app
-from whistle.db import session
 
 # A module runs on SQLite only with `pytestmark = SQLITE_ONLY` (PostgreSQL where it matters).
 SQLITE_ONLY = pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)

@@ -22,9 +22,9 @@ import httpx
 from sqlmodel import col, select
 
 from models.tables import Assignment, Matter
+from service.app import get_app
+from service.store.db import session
 from tests.api.conftest import SQLITE_ONLY, Api
-from whistle.app import get_app
-from whistle.db import session
 
 pytestmark = SQLITE_ONLY
 

@@ -12,11 +12,11 @@ import pytest
 from sqlmodel import select
 
 from models.tables import ApiToken
+from service import app as app_module
+from service.app import get_app
+from service.notices.links import read_feedback_token
+from service.store.db import session
 from tests.api.conftest import SQLITE_ONLY, Api
-from whistle import app as app_module
-from whistle.app import get_app
-from whistle.db import session
-from whistle.links import read_feedback_token
 
 pytestmark = SQLITE_ONLY
 

@@ -9,9 +9,9 @@ import httpx
 from sqlmodel import func, select
 
 from models.tables import Matter
+from service.app import get_app
+from service.store.db import session
 from tests.api.conftest import Api
-from whistle.app import get_app
-from whistle.db import session
 
 
 def test_repeated_acknowledgement_returns_the_first_answer(api: Api) -> None:

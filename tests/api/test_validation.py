@@ -10,9 +10,9 @@ import pytest
 from sqlmodel import func, select
 
 from models.tables import Matter
+from service.app import get_app
+from service.store.db import session
 from tests.api.conftest import SQLITE_ONLY, Api
-from whistle.app import get_app
-from whistle.db import session
 
 pytestmark = SQLITE_ONLY
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from deployments import declarations
-from whistle.app import build_app
-from whistle.settings import Settings
+from service.app import build_app
+from service.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -22,12 +22,12 @@ from prefect.states import Scheduled
 from sqlmodel import func, select
 
 from deployments import declarations
+from engine.runner import without_heartbeat
 from models.tables import Citizen, Matter
-from tasks.intake import CLEARED
+from service.app import get_app
+from service.forms import CLEARED
+from service.store.db import session
 from tests.fixtures import ROOT, World
-from whistle.app import get_app
-from whistle.db import session
-from whistle.runner import without_heartbeat
 
 NAME, PHONE, ID_NUMBER = "诸葛卧龙", "13698765432", "150204198001010039"
 SECRETS = (NAME, PHONE, ID_NUMBER, "卧龙", "98765432", "1980010100")

@@ -14,8 +14,8 @@ from prefect.utilities.callables import parameter_schema
 
 from deployments import declarations
 from flows.intake_form import intake_form
-from whistle.app import build_app
-from whistle.settings import Settings
+from service.app import build_app
+from service.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 

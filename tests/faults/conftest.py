@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from service import app as app_module
 from tests.faults.proxy import TcpProxy
 from tests.fixtures import ROOT, World
 from tests.receivers import HttpReceiver, SmtpReceiver, wire_channels
-from whistle import app as app_module
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def proxied_world(
     w = World(folder, http_receiver, smtp_receiver, capsys)
     w.ok("init")
     yield w
-    from whistle.db import get_engine
+    from service.store.db import get_engine
 
     proxy.cut()  # the engine's connections end here, so the database can be dropped
     get_engine(proxied).dispose()

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
+from service.app import get_app
 from tests.fixtures import World
 from tests.properties import invariants
-from whistle.app import get_app
 
 pytestmark = pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 

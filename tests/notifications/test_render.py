@@ -13,10 +13,10 @@ from markupsafe import escape
 from models.tables import Assignment, Citizen, Matter
 from notifications.kinds import NoticeKind
 from notifications.render import LANGUAGES, Rendered, as_html, render
-from whistle.app import App, build_app
-from whistle.db import create_schema, session
-from whistle.outbox import notice_context
-from whistle.settings import Settings
+from service.app import App, build_app
+from service.notices.outbox import notice_context
+from service.settings import Settings
+from service.store.db import create_schema, session
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -451,7 +451,7 @@ def test_email_form_escapes_markup_from_free_text(
 
 
 def test_digest_lists_waiting_handling_and_overdue(tmp_path: Path) -> None:
-    from whistle.outbox import enqueue_digest
+    from service.notices.outbox import enqueue_digest
 
     app = build_app(Settings(config=ROOT / "config", database_url=f"sqlite:///{tmp_path / 'd.db'}"))
     now = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)

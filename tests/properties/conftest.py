@@ -18,10 +18,10 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 
+from service.app import App, build_app
+from service.settings import Settings
+from service.store.db import create_schema, get_engine
 from tests.fixtures import PG_ADMIN, ROOT, pg_available
-from whistle.app import App, build_app
-from whistle.db import create_schema, get_engine
-from whistle.settings import Settings
 
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "default")
 SCALE = 10 if PROFILE == "long" else 1

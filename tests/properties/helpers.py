@@ -11,12 +11,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from models.status import TransitionRefused
+from service import actions
+from service.app import App
+from service.errors import Refused
+from service.inputs import IntakeRequest, validated
+from service.store.db import session
 from tests.properties.invariants import table
-from whistle import service
-from whistle.app import App
-from whistle.db import session
-from whistle.errors import Refused
-from whistle.inputs import IntakeRequest, validated
 
 INTERNALS = (
     "Traceback",
@@ -57,7 +57,7 @@ def register(app: App, now: datetime, **fields: Any) -> str:
         "phone": "13812345678",
     } | fields
     intake = validated(IntakeRequest, **values)
-    matter = act(app, service.register, intake=intake, now=now)
+    matter = act(app, actions.register, intake=intake, now=now)
     number: str = matter.number
     return number
 

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, event, given
 from hypothesis import strategies as st
 
+from service.app import get_app
 from tests.api.conftest import SQLITE_ONLY, Api, api  # noqa: F401
 from tests.properties import invariants
 from tests.properties.conftest import examples
@@ -23,7 +24,6 @@ from tests.properties.strategies import (
     storable_text,
     typed_text,
 )
-from whistle.app import get_app
 
 pytestmark = [
     SQLITE_ONLY,

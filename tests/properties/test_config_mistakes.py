@@ -96,8 +96,8 @@ def test_an_unknown_top_level_key_is_named(folder: Path, filename: str) -> None:
 
 
 def test_holidays_file_mistakes_are_named(folder: Path) -> None:
-    from whistle.app import build_app
-    from whistle.settings import Settings
+    from service.app import build_app
+    from service.settings import Settings
 
     path = folder / "holidays.yaml"
     for text, key in [

@@ -11,6 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from service.app import resolve_now
+from service.errors import Refused
+from service.inputs import MAX_DESCRIPTION, IntakeRequest, note, validated
+from service.settings import Settings
 from tests.properties.conftest import examples
 from tests.properties.strategies import (
     any_time,
@@ -22,10 +26,6 @@ from tests.properties.strategies import (
     phone_ok,
     phones,
 )
-from whistle.app import resolve_now
-from whistle.errors import Refused
-from whistle.inputs import MAX_DESCRIPTION, IntakeRequest, note, validated
-from whistle.settings import Settings
 
 BASE: dict[str, Any] = {
     "category": "neighbour",

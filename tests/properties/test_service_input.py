@@ -13,6 +13,10 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from notifications.masking import redact
+from service import actions
+from service.app import App
+from service.errors import Refused
+from service.store.db import session
 from tests.properties import invariants
 from tests.properties.conftest import examples
 from tests.properties.helpers import (
@@ -41,10 +45,6 @@ from tests.properties.strategies import (
     typed_text,
     valid_id_numbers,
 )
-from whistle import service
-from whistle.app import App
-from whistle.db import session
-from whistle.errors import Refused
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::models.calendar.CalendarDataWarning"),
@@ -152,8 +152,8 @@ def test_intake_is_refused_cleanly_or_stored_exactly(
         return
     event("intake stored")
     with session(district.engine) as s:
-        matter = service.get_matter(s, number)
-        citizen = service.citizen_of(s, matter)
+        matter = actions.get_matter(s, number)
+        citizen = actions.citizen_of(s, matter)
     for field in ("title", "description"):
         assert getattr(matter, field) == fields[field].strip()
         assert not any(is_control(ch) for ch in getattr(matter, field))
@@ -167,8 +167,8 @@ def _safe_notices(app: App, number: str, typed: dict[str, str]) -> None:
     """Every notice of the matter shows the typed text literally (after the citizen's own data
     is masked for departments): template syntax is not evaluated, markup is escaped in HTML."""
     with session(app.engine) as s:
-        matter = service.get_matter(s, number)
-        citizen = service.citizen_of(s, matter)
+        matter = actions.get_matter(s, number)
+        citizen = actions.citizen_of(s, matter)
     for notice in notices_of(app.engine, number):
         for label, value in typed.items():
             shown = (
@@ -199,13 +199,13 @@ def test_typed_text_reaches_every_notice_literally_and_escaped(
     except Refused as exc:
         clean(exc)
         return
-    act(district, service.refer_by_rules, number=number, now=now)
+    act(district, actions.refer_by_rules, number=number, now=now)
     later = now + timedelta(hours=1)
     step = act
     try:  # the lead sends it back with the typed reason: a notice to the center
         step(
             district,
-            service.return_matter,
+            actions.return_matter,
             number=number,
             department="hrss",
             reason=reason,
@@ -216,12 +216,12 @@ def test_typed_text_reaches_every_notice_literally_and_escaped(
         clean(exc)
         returned = False
     if returned:
-        step(district, service.refer, number=number, lead="hrss", co=[], actor="center", now=later)
-    step(district, service.acknowledge, number=number, department="hrss", now=later)
+        step(district, actions.refer, number=number, lead="hrss", co=[], actor="center", now=later)
+    step(district, actions.acknowledge, number=number, department="hrss", now=later)
     try:  # the lead resolves with the typed note: notices to the center and the citizen
         step(
             district,
-            service.resolve,
+            actions.resolve,
             number=number,
             department="hrss",
             outcome="handled",
@@ -243,25 +243,25 @@ STAGES = ["referred", "in_progress", "co_done", "resolved", "returned", "closed"
 def _matter_at(app: App, stage: str, now: datetime) -> str:
     """A wage-arrears matter (hrss leads; public_security, justice co-handle) at a stage."""
     number = register(app, now, people=3)
-    act(app, service.refer_by_rules, number=number, now=now)
+    act(app, actions.refer_by_rules, number=number, now=now)
     if stage == "returned":
         act(
-            app, service.return_matter, number=number, department="hrss", reason="非本部门", now=now
+            app, actions.return_matter, number=number, department="hrss", reason="非本部门", now=now
         )
         return number
     if stage == "referred":
         return number
     for department in ("hrss", "public_security", "justice"):
-        act(app, service.acknowledge, number=number, department=department, now=now)
+        act(app, actions.acknowledge, number=number, department=department, now=now)
     if stage == "in_progress":
         return number
     for department in ("public_security", "justice"):
-        act(app, service.report, number=number, department=department, note="已报送", now=now)
+        act(app, actions.report, number=number, department=department, note="已报送", now=now)
     if stage == "co_done":
         return number
     act(
         app,
-        service.resolve,
+        actions.resolve,
         number=number,
         department="hrss",
         outcome="mediated",
@@ -269,7 +269,7 @@ def _matter_at(app: App, stage: str, now: datetime) -> str:
         now=now,
     )
     if stage == "closed":
-        act(app, service.feedback, number=number, satisfied=True, comment=None, now=now)
+        act(app, actions.feedback, number=number, satisfied=True, comment=None, now=now)
     return number
 
 
@@ -334,7 +334,7 @@ TYPED = {"note", "reason", "note_text", "comment"}
 
 
 @st.composite
-def actions(draw: st.DrawFn) -> tuple[str, str, dict[str, Any]]:
+def action_calls(draw: st.DrawFn) -> tuple[str, str, dict[str, Any]]:
     """An action, the stage its matter is at (mostly one where it is allowed), its arguments."""
     name = draw(st.sampled_from(sorted(ACTIONS)))
     usual, arguments = ACTIONS[name]
@@ -355,7 +355,7 @@ offsets = mostly(
 
 @examples(60)
 @given(
-    action=actions(),
+    action=action_calls(),
     offset=offsets,
     number_form=mostly(st.just("as is"), st.sampled_from(["lower", "spaced", "other", "hostile"])),
     hostile=hostile_text,
@@ -373,7 +373,7 @@ def test_every_action_is_refused_cleanly_or_recorded_as_typed(
     if stage == "waiting":  # an extension request the center has to decide
         act(
             district,
-            service.request_extension,
+            actions.request_extension,
             number=number,
             department="hrss",
             length="3wd",
@@ -390,7 +390,7 @@ def test_every_action_is_refused_cleanly_or_recorded_as_typed(
     now = start + offset
     before = snapshot(district.engine, number)
     try:
-        act(district, getattr(service, name), number=target, now=now, **arguments)
+        act(district, getattr(actions, name), number=target, now=now, **arguments)
     except REFUSALS as exc:
         event(f"{name} refused")
         clean(exc)

@@ -18,14 +18,14 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from service import actions
+from service.app import App
+from service.notices.delivery import deliver_pending
+from service.store.db import session
 from tests.properties import invariants
 from tests.properties.conftest import examples
 from tests.properties.helpers import REFUSALS, act, clean, register, snapshot
 from tests.properties.strategies import typed_text
-from whistle import service
-from whistle.app import App
-from whistle.db import session
-from whistle.delivery import deliver_pending
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::models.calendar.CalendarDataWarning"),
@@ -53,11 +53,11 @@ def machine_for(app: App) -> type[RuleBasedStateMachine]:
 
         def parts(self, number: str) -> list[Any]:
             with session(app.engine) as s:
-                return service.assignments_of(s, service.get_matter(s, number))
+                return actions.assignments_of(s, actions.get_matter(s, number))
 
         def status(self, number: str) -> str:
             with session(app.engine) as s:
-                status: str = service.get_matter(s, number).status
+                status: str = actions.get_matter(s, number).status
                 return status
 
         def department(self, data: st.DataObject, number: str) -> str:
@@ -97,12 +97,12 @@ def machine_for(app: App) -> type[RuleBasedStateMachine]:
             number = register(app, self.now, category=category, people=people)
             self.numbers.append(number)
             if advance != "received":
-                act(app, service.refer_by_rules, number=number, now=self.now)
+                act(app, actions.refer_by_rules, number=number, now=self.now)
             if advance == "acknowledged":
                 for part in self.parts(number):
                     act(
                         app,
-                        service.acknowledge,
+                        actions.acknowledge,
                         number=number,
                         department=part.department,
                         now=self.now,
@@ -112,7 +112,7 @@ def machine_for(app: App) -> type[RuleBasedStateMachine]:
         @rule(number=matters)
         def route(self, number: str) -> None:
             """The intake flow: refer by the routing rules (a no-op once it moved on)."""
-            act(app, service.refer_by_rules, number=number, now=self.now)
+            act(app, actions.refer_by_rules, number=number, now=self.now)
 
         @rule(number=matters, data=st.data())
         def refer(self, number: str, data: st.DataObject) -> None:
@@ -121,7 +121,7 @@ def machine_for(app: App) -> type[RuleBasedStateMachine]:
             lead = data.draw(st.sampled_from(current[-1:] * 3 + OTHERS))
             co = data.draw(st.lists(st.sampled_from(OTHERS), max_size=2))
             was = self.status(number)
-            if self.attempt(number, service.refer, lead=lead, co=co, actor="center", now=self.now):
+            if self.attempt(number, actions.refer, lead=lead, co=co, actor="center", now=self.now):
                 lead_part = next(
                     p for p in self.parts(number) if p.role == "lead" and p.status != "withdrawn"
                 )
@@ -134,7 +134,7 @@ def machine_for(app: App) -> type[RuleBasedStateMachine]:
             was = self.status(number)
             done = self.attempt(
                 number,
-                service.acknowledge,
+                actions.acknowledge,
                 department=department,
                 now=self.when(data),
             )
@@ -149,7 +149,7 @@ def machine_for(app: App) -> type[RuleBasedStateMachine]:
         def progress(self, number: str, data: st.DataObject, note: str) -> None:
             self.attempt(
                 number,
-                service.progress,
+                actions.progress,
                 department=self.department(data, number),
                 note=note,
                 now=self.when(data),
@@ -159,7 +159,7 @@ def machine_for(app: App) -> type[RuleBasedStateMachine]:
         def report(self, number: str, data: st.DataObject, note: str) -> None:
             self.attempt(
                 number,
-                service.report,
+                actions.report,
                 department=self.department(data, number),
                 note=note,
                 now=self.when(data),
@@ -169,7 +169,7 @@ def machine_for(app: App) -> type[RuleBasedStateMachine]:
         def return_matter(self, number: str, data: st.DataObject, reason: str) -> None:
             self.attempt(
                 number,
-                service.return_matter,
+                actions.return_matter,
                 department=self.department(data, number),
                 reason=reason,
                 now=self.when(data),
@@ -179,7 +179,7 @@ def machine_for(app: App) -> type[RuleBasedStateMachine]:
         def resolve(self, number: str, data: st.DataObject, outcome: str, note: str) -> None:
             if self.attempt(
                 number,
-                service.resolve,
+                actions.resolve,
                 department=self.department(data, number),
                 outcome=outcome,
                 note=note,
@@ -198,7 +198,7 @@ def machine_for(app: App) -> type[RuleBasedStateMachine]:
         ) -> None:
             self.attempt(
                 number,
-                service.request_extension,
+                actions.request_extension,
                 department=self.department(data, number),
                 length=length,
                 reason=reason,
@@ -211,7 +211,7 @@ def machine_for(app: App) -> type[RuleBasedStateMachine]:
         ) -> None:
             self.attempt(
                 number,
-                service.decide_extension,
+                actions.decide_extension,
                 department=self.department(data, number),
                 approve=approve,
                 note_text=note,
@@ -221,7 +221,7 @@ def machine_for(app: App) -> type[RuleBasedStateMachine]:
         @rule(number=matters, satisfied=st.booleans(), comment=st.none() | typed_text)
         def feedback(self, number: str, satisfied: bool, comment: str | None) -> None:
             if self.attempt(
-                number, service.feedback, satisfied=satisfied, comment=comment, now=self.now
+                number, actions.feedback, satisfied=satisfied, comment=comment, now=self.now
             ):
                 assert self.status(number) == ("closed" if satisfied else "in_progress")
 
@@ -234,11 +234,11 @@ def machine_for(app: App) -> type[RuleBasedStateMachine]:
             """What the deadline sweep does, without Prefect: every due ladder step, lapsed
             feedback windows closed."""
             with session(app.engine) as s:
-                for part_id in service.due_parts(session=s, now=self.now):
-                    service.escalate(s, app, part_id, self.now)
-                lapsed = service.feedback_overdue(session=s, now=self.now)
+                for part_id in actions.due_parts(session=s, now=self.now):
+                    actions.escalate(s, app, part_id, self.now)
+                lapsed = actions.feedback_overdue(session=s, now=self.now)
             for number in lapsed:
-                act(app, service.close_without_feedback, number=number, now=self.now)
+                act(app, actions.close_without_feedback, number=number, now=self.now)
 
         @rule()
         def deliver(self) -> None:

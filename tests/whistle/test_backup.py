@@ -16,9 +16,9 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
+from service import app as app_module
+from service.store.db import get_engine
 from tests.fixtures import PG_ADMIN, World, pg_available
-from whistle import app as app_module
-from whistle.db import get_engine
 
 LATER = "2026-11-26T13:00:00+08:00"
 

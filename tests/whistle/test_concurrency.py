@@ -6,11 +6,11 @@ import threading
 import time
 from datetime import datetime
 
+from engine.runner import StageRun, run_stage
+from service import actions
+from service.app import get_app
+from service.store.db import session
 from tests.fixtures import World
-from whistle import service
-from whistle.app import get_app
-from whistle.db import session
-from whistle.runner import StageRun, run_stage
 
 
 def test_answer_lands_while_a_flow_of_the_matter_hangs_on_a_channel(world: World) -> None:
@@ -20,7 +20,7 @@ def test_answer_lands_while_a_flow_of_the_matter_hangs_on_a_channel(world: World
     app = get_app()
     now = datetime.fromisoformat("2026-11-26T10:00:00+08:00")
     with session(app.engine) as s:  # the center adds a co-handler: one more notice to send
-        service.refer(
+        actions.refer(
             session=s,
             app=app,
             number=number,

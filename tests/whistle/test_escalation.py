@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from service.actions import due_parts, escalate
+from service.app import get_app
+from service.store.db import session
 from tests.fixtures import World
-from whistle.app import get_app
-from whistle.db import session
-from whistle.service import due_parts, escalate
 
 # A green neighbour matter at T01V01 (lead: the village mediation committee) registered on
 # Thursday 2026-11-26 09:00: acknowledge within 1 working day, so by Friday 09:00. Its window is

@@ -14,12 +14,12 @@ from prefect.events.filters import EventFilter, EventIDFilter, EventOccurredFilt
 from sqlmodel import col, delete, select
 
 from models.tables import Event, EventMark
+from service.actions import get_matter
+from service.app import get_app
+from service.read.events import event_name, event_uuid
+from service.store.db import session
 from tasks.events import emit_matter_events
 from tests.fixtures import World
-from whistle.app import get_app
-from whistle.db import session
-from whistle.events import event_name, event_uuid
-from whistle.service import get_matter
 
 NAME, PHONE = "司马相如", "13712345678"
 LATER = "2026-11-26T12:00:00+08:00"

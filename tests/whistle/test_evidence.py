@@ -16,13 +16,13 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import col, update
 
 from models.tables import Event
+from service import actions
+from service.app import get_app
+from service.notices.delivery import deliver_pending
+from service.store.db import session
+from service.store.evidence import GENESIS, AppendOnly, canonical, digest, seal_unsealed
+from service.store.matters import record
 from tests.fixtures import World
-from whistle import service
-from whistle.app import get_app
-from whistle.db import session
-from whistle.delivery import deliver_pending
-from whistle.evidence import GENESIS, AppendOnly, canonical, digest, seal_unsealed
-from whistle.service.store import record
 
 EVENT: sa.Table = Event.__table__  # type: ignore[attr-defined]
 
@@ -233,14 +233,14 @@ def test_the_orm_refuses_to_change_or_remove_an_event(world: World) -> None:
     number = world.intake()["number"]
     app = get_app()
     with session(app.engine) as s:
-        matter = service.get_matter(s, number)
-        event = service.events_of(s, matter)[0]
+        matter = actions.get_matter(s, number)
+        event = actions.events_of(s, matter)[0]
         event.note = "改过"
         s.add(event)
         with pytest.raises(AppendOnly):
             s.commit()
         s.rollback()
-        s.delete(service.events_of(s, matter)[0])
+        s.delete(actions.events_of(s, matter)[0])
         with pytest.raises(AppendOnly):
             s.commit()
         s.rollback()
@@ -265,7 +265,7 @@ def test_concurrent_writers_never_fork_the_chain(world: World) -> None:
             start.wait()
             for j in range(3):
                 with session(app.engine) as s:
-                    service.progress(
+                    actions.progress(
                         session=s,
                         app=app,
                         number=number,
@@ -281,7 +281,7 @@ def test_concurrent_writers_never_fork_the_chain(world: World) -> None:
             start.wait()
             for j in range(3):
                 with session(app.engine) as s:
-                    matter = service.get_matter(s, number)  # no lock taken here
+                    matter = actions.get_matter(s, number)  # no lock taken here
                     record(s, matter, action="checked", actor="system", now=now, n=f"{i}-{j}")
                     s.commit()
         except BaseException as exc:

@@ -9,13 +9,13 @@ from pathlib import Path
 
 from sqlmodel import col, func, select
 
+from engine.runner import run_stage
 from models.tables import Event, Notice
+from service import actions
+from service.app import get_app
+from service.notices.delivery import deliver_pending
+from service.store.db import session
 from tests.fixtures import World
-from whistle import service
-from whistle.app import get_app
-from whistle.db import session
-from whistle.delivery import deliver_pending
-from whistle.runner import run_stage
 
 NOW = datetime.fromisoformat("2026-11-26T11:00:00+08:00")
 
@@ -23,7 +23,7 @@ NOW = datetime.fromisoformat("2026-11-26T11:00:00+08:00")
 def _counts(number: str) -> tuple[dict[str, int], int]:
     app = get_app()
     with session(app.engine) as s:
-        matter = service.get_matter(s, number)
+        matter = actions.get_matter(s, number)
         rows = s.exec(
             select(Event.action, func.count())
             .where(Event.matter_id == matter.id)
@@ -57,7 +57,7 @@ def test_step_whose_flow_never_ran_is_delivered_once_by_the_sweep(world: World) 
     number = world.intake()["number"]
     app = get_app()
     with session(app.engine) as s:  # as if the process died right after the commit
-        service.return_matter(
+        actions.return_matter(
             session=s, app=app, number=number, department="hrss", reason="不属于本部门职责", now=NOW
         )
     assert world.smtp.messages == []
@@ -101,7 +101,7 @@ def test_two_deliverers_at_once_send_each_notice_once(world: World) -> None:
 def test_broken_configuration_exits_3_naming_file_and_key(world: World) -> None:
     routing = Path(world.folder) / "routing.yaml"
     routing.write_text(routing.read_text("utf-8").replace("lead: hrss", "lead: hrs", 1), "utf-8")
-    from whistle import app as app_module
+    from service import app as app_module
 
     app_module.reset()
     result = world.cli("init")

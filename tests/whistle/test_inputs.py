@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from whistle.errors import Refused
-from whistle.inputs import (
+from service.errors import Refused
+from service.inputs import (
     MAX_DESCRIPTION,
     IntakeRequest,
     Outcome,

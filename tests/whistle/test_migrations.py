@@ -14,11 +14,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel
 
+from service import app as app_module
+from service.app import get_app
+from service.store.db import get_engine
+from service.store.migrate import BASELINE, _config, current, head, upgrade
 from tests.fixtures import World
-from whistle import app as app_module
-from whistle.app import get_app
-from whistle.db import get_engine
-from whistle.migrate import BASELINE, _config, current, head, upgrade
 
 
 def _story(world: World) -> list[str]:

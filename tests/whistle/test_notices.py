@@ -9,8 +9,8 @@ import textwrap
 import time
 from typing import Any
 
+from service import app as app_module
 from tests.fixtures import World
-from whistle import app as app_module
 
 
 def set_delivery(world: World, **rules: Any) -> None:
@@ -100,12 +100,12 @@ def test_killed_between_outbox_write_and_delivery_delivers_once(world: World) ->
         f"""
         import os, signal
         from datetime import datetime
-        from whistle.app import get_app
-        from whistle.db import session
-        from whistle import service
+        from service.app import get_app
+        from service.store.db import session
+        from service import actions
         app = get_app()
         with session(app.engine) as s:
-            service.return_matter(session=s, app=app, number="{number}", department="justice",
+            actions.return_matter(session=s, app=app, number="{number}", department="justice",
                                   reason="协办事项不属本部门", now=datetime.fromisoformat(
                                       "2026-11-26T09:30:00+08:00"))
         os.kill(os.getpid(), signal.SIGKILL)  # dies before any flow could deliver

@@ -16,10 +16,10 @@ from sqlmodel import SQLModel
 
 from deployments import declarations
 from notifications.masking import mask_name, mask_phone
+from service.actions.retention import ERASED, PLACEHOLDER
+from service.app import build_app, get_app
+from service.settings import Settings
 from tests.fixtures import ROOT, World
-from whistle.app import build_app, get_app
-from whistle.service.retention import ERASED, PLACEHOLDER
-from whistle.settings import Settings
 
 CHECK = "2029-12-10T09:00:00+08:00"  # three years after the first closings, plus a few days
 STATS_PERIOD = ("--from", "2026-01-01", "--to", "2029-12-31")
@@ -122,7 +122,12 @@ def _traces(who: str) -> list[str]:
 # What the figures are made of: every column but the free text (and the touch time).
 COUNTED = {
     "matter": {
-        "title", "description", "outcome_note", "updated_at", "timeline_head", "timeline_at",
+        "title",
+        "description",
+        "outcome_note",
+        "updated_at",
+        "timeline_head",
+        "timeline_at",
     },
     "assignment": set(),
     "ladder_step": set(),

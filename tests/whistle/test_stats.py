@@ -22,10 +22,10 @@ from models.stats import (
     tally_facts,
 )
 from models.tables import Assignment, LadderStep, Matter
+from service.app import get_app
+from service.read.stats import figures, parse_period
+from service.store.db import session
 from tests.fixtures import World
-from whistle.app import get_app
-from whistle.db import session
-from whistle.stats import figures, parse_period
 
 NOW = "2026-11-30T12:00:00+08:00"
 PERIOD = ("--from", "2026-10-01", "--to", "2026-11-30")
@@ -306,9 +306,9 @@ def test_the_report_flow_publishes_the_artifact_and_writes_html(
         ArtifactCollectionFilterKey,
     )
 
+    from engine.runner import without_heartbeat
     from flows.report import statistics_report
-    from whistle import app as app_module
-    from whistle.runner import without_heartbeat
+    from service import app as app_module
 
     categories = world.folder / "categories.yaml"
     text = categories.read_text("utf-8").replace("name: 其他,", "name: 其他<script>x</script>,")

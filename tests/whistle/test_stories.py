@@ -256,7 +256,7 @@ def _intake_with(field: str, value: str) -> list[str]:
 
 
 def test_clock_override_needs_permission(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    from whistle import app
+    from service import app
 
     monkeypatch.setenv("WHISTLE_ALLOW_CLOCK_OVERRIDE", "0")
     app.reset()

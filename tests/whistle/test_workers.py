@@ -22,10 +22,10 @@ from prefect.settings import PREFECT_API_URL, PREFECT_RESULTS_LOCAL_STORAGE_PATH
 from sqlmodel import col, func, select
 
 from models.tables import Event, Matter, Notice
+from service import app as app_module
+from service.app import get_app
+from service.store.db import session
 from tests.fixtures import World
-from whistle import app as app_module
-from whistle.app import get_app
-from whistle.db import session
 
 WORKERS = 3
 MATTERS = 6

@@ -1,0 +1,1 @@
+"""The notice pipeline: outbox, channels, links, delivery, digests."""

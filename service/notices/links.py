@@ -1,0 +1,104 @@
+"""The citizen's feedback link: signed, bound to one resolution of one matter, single-use, expiring.
+
+The link carries the matter number, the resolution round (how often it was reopened before) and
+the end of the feedback window, with an HMAC over them. It holds no personal data. Using it is
+recorded (`FeedbackLinkUse`) in the same transaction as the answer, so it works once.
+
+The key comes from WHISTLE_SECRET_KEY; without it, one is generated at first use and kept in
+WHISTLE_HOME/secret_key (readable by the owner only), which suits the embedded single-machine
+mode where every process shares the home folder.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from models.tables import Matter
+from service.settings import Settings
+
+if TYPE_CHECKING:
+    from service.app import App
+
+KEY_FILE = "secret_key"
+
+
+def secret_key(settings: Settings) -> bytes:
+    """The signing key: the configured one, or the one kept in the home folder."""
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value().encode("utf-8")
+    path = settings.home / KEY_FILE
+    if not path.exists():
+        _create_key_file(path)
+    return path.read_text(encoding="ascii").strip().encode("ascii")
+
+
+def _create_key_file(path: Path) -> None:
+    """Write a fresh key atomically; when another process got there first, keep theirs."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        handle.write(secrets.token_urlsafe(48))
+    try:
+        os.link(temporary, path)  # fails if the key exists: never replace a key in use
+    except FileExistsError:
+        pass
+    finally:
+        temporary.unlink()
+
+
+def _signature(key: bytes, payload: str) -> str:
+    mac = hmac.new(key, payload.encode("ascii"), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac[:24]).decode("ascii")
+
+
+@dataclass(frozen=True)
+class FeedbackClaim:
+    """What a valid link says: this matter, this resolution round, answerable until then."""
+
+    number: str
+    round: int
+    expires: datetime
+
+    @property
+    def nonce(self) -> str:
+        return f"{self.number}:{self.round}"
+
+
+def feedback_token(settings: Settings, matter: Matter) -> str:
+    """The signed token for the matter's current resolution (its feedback window must be set)."""
+    assert matter.feedback_due is not None
+    payload = f"{matter.number}.{matter.reopen_count}.{int(matter.feedback_due.timestamp())}"
+    return f"{payload}.{_signature(secret_key(settings), payload)}"
+
+
+def feedback_link(app: App, matter: Matter) -> str:
+    """The link the feedback request carries; empty when no link base is configured."""
+    base = app.settings.link_base.rstrip("/")
+    if not base or matter.feedback_due is None:
+        return ""
+    return f"{base}/feedback/{feedback_token(app.settings, matter)}"
+
+
+def read_feedback_token(settings: Settings, token: str) -> FeedbackClaim | None:
+    """The claim of a genuine token, or None for anything forged, altered or malformed."""
+    payload, _, signature = token.rpartition(".")
+    parts = payload.split(".")
+    if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit() or len(token) > 200:
+        return None
+    try:
+        expected = _signature(secret_key(settings), payload)
+    except UnicodeEncodeError:
+        return None
+    if not hmac.compare_digest(expected.encode("ascii"), signature.encode("utf-8")):
+        return None
+    expires = datetime.fromtimestamp(int(parts[2]), tz=UTC)
+    return FeedbackClaim(number=parts[0], round=int(parts[1]), expires=expires)

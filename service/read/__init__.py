@@ -1,0 +1,1 @@
+"""Read models: the matter document, lists, queues, statistics, the report, Prefect events."""

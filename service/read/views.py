@@ -1,0 +1,174 @@
+"""What a matter looks like to people: the `show` document and the supervisor's timeline artifact.
+
+The artifact goes to the Prefect UI, so it carries no free text at all (titles, notes and reasons
+may repeat a citizen's name): only codes, statuses, times and who acted.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from models.grading import colour_label, tier_label
+from models.status import label
+from models.tables import Matter
+from notifications.masking import mask_name, mask_phone
+from service.actions import assignments_of, citizen_of, events_of, overdue_level
+from service.app import App
+from service.inputs import outcome_label
+from service.notices.outbox import local_time
+
+
+def _iso(moment: datetime | None, app: App) -> str | None:
+    return moment.astimezone(app.calendar.zone).isoformat() if moment else None
+
+
+def matter_document(session: Session, app: App, matter: Matter) -> dict[str, Any]:
+    """The matter as `show --json` prints it; the citizen is masked."""
+    config = app.config
+    citizen = citizen_of(session, matter)
+    assignments = assignments_of(session, matter)
+    live = [a for a in assignments if a.status != "withdrawn"]
+    return {
+        "number": matter.number,
+        "status": matter.status,
+        "status_label": label(matter.status, "status", app.language),
+        "colour": matter.colour,
+        "colour_label": colour_label(matter.colour, app.language),
+        "category": matter.category,
+        "category_label": config.category_name(matter.category, app.language),
+        "tier": matter.tier,
+        "area": matter.area,
+        "town": matter.town,
+        "channel": matter.channel,
+        "title": matter.title,
+        "description": matter.description,
+        "people": matter.people,
+        "flags": matter.flags,
+        "citizen": {"name": mask_name(citizen.name), "phone": mask_phone(citizen.phone)},
+        "lead_department": matter.lead_department,
+        "co_departments": [
+            a.department
+            for a in live
+            if a.role == "co" and a.status in ("referred", "acknowledged", "reported")
+        ],
+        "assignments": [
+            {
+                "department": a.department,
+                "department_name": config.department_name(a.department, app.language),
+                "role": a.role,
+                "status": a.status,
+                "round": a.round,
+                "assigned_at": _iso(a.assigned_at, app),
+                "acknowledged_at": _iso(a.acknowledged_at, app),
+                "ack_due": _iso(a.ack_due, app),
+                "due": _iso(a.due, app),
+                "overdue_level": overdue_level(session, a.id) if a.id is not None else None,
+            }
+            for a in assignments
+        ],
+        "outcome": matter.outcome,
+        "feedback": matter.feedback,
+        "feedback_due": _iso(matter.feedback_due, app),
+        "reopen_count": matter.reopen_count,
+        "created_at": _iso(matter.created_at, app),
+        "events": [
+            {
+                "at": _iso(e.at, app),
+                "action": e.action,
+                "actor": e.actor,
+                "department": e.department,
+                "note": e.note,
+                "data": e.data,
+            }
+            for e in events_of(session, matter)
+        ],
+    }
+
+
+def run_label(app: App, matter: Matter, stage: str) -> str:
+    """A flow run's name: number · category · colour · stage, as a supervisor reads it."""
+    config = app.config
+    return " · ".join(
+        [
+            matter.number,
+            config.category_name(matter.category, app.language),
+            colour_label(matter.colour, app.language),
+            stage,
+        ]
+    )
+
+
+def run_tags(matter: Matter, stage: str, lead: str | None = None) -> list[str]:
+    """Tags a supervisor filters runs by; codes only."""
+    tags = [
+        f"matter:{matter.number}",
+        f"colour:{matter.colour}",
+        f"tier:{matter.tier}",
+        f"town:{matter.town}",
+        f"category:{matter.category}",
+        f"stage:{stage}",
+    ]
+    if lead or matter.lead_department:
+        tags.append(f"lead:{lead or matter.lead_department}")
+    return tags
+
+
+def timeline_markdown(session: Session, app: App, matter: Matter) -> str:
+    """The matter's timeline for the Prefect UI: where it is, who holds it, what happened."""
+    config, lang = app.config, app.language
+    zh = lang == "zh"
+    rows = [
+        f"# {matter.number} · {config.category_name(matter.category, lang)}",
+        "",
+        f"- {'状态' if zh else 'Status'}: **{label(matter.status, 'status', lang)}**",
+        f"- {'预警' if zh else 'Colour'}: {colour_label(matter.colour, lang)}",
+        f"- {'层级' if zh else 'Tier'}: {tier_label(matter.tier, lang)} ({matter.area})",
+        f"- {'主办' if zh else 'Lead'}: "
+        f"{config.department_name(matter.lead_department or '', lang) or '—'}",
+    ]
+    if matter.outcome:
+        rows.append(f"- {'结果' if zh else 'Outcome'}: {outcome_label(matter.outcome, lang)}")
+    if matter.feedback_due and matter.status == "resolved":
+        rows.append(
+            f"- {'回访截止' if zh else 'Feedback due'}: "
+            f"{local_time(app, matter.feedback_due, lang)}"
+        )
+    head = (
+        ("单位", "角色", "状态", "签收时限", "办结时限")
+        if zh
+        else ("Department", "Role", "Status", "Acknowledge by", "Due")
+    )
+    rows += [
+        "",
+        f"## {'承办单位' if zh else 'Departments'}",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+    ]
+    for a in assignments_of(session, matter):
+        rows.append(
+            f"| {config.department_name(a.department, lang)} | {label(a.role, 'role', lang)} | "
+            f"{label(a.status, 'assignment', lang)} | {local_time(app, a.ack_due, lang)} | "
+            f"{local_time(app, a.due, lang)} |"
+        )
+    when = ("时间", "环节", "操作方") if zh else ("When", "Step", "By")
+    rows += [
+        "",
+        f"## {'时间线' if zh else 'Timeline'}",
+        "",
+        "| " + " | ".join(when) + " |",
+        "|" + "---|" * len(when),
+    ]
+    for e in events_of(session, matter):
+        rows.append(f"| {local_time(app, e.at, lang)} | {e.action} | {_actor(app, e.actor)} |")
+    return "\n".join(rows) + "\n"
+
+
+def _actor(app: App, actor: str) -> str:
+    """A department's name, or the actor's code (center, system, citizen) as it is."""
+    if actor in app.config.departments:
+        return app.config.department_name(actor, app.language)
+    return actor

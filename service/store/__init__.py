@@ -1,0 +1,1 @@
+"""The store: engine and sessions, schema migrations, the evidence chain, backups."""

@@ -1,0 +1,36 @@
+"""The retention flow's side effects: erase expired personal data, publish the counts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from prefect import task
+from prefect.artifacts import create_table_artifact
+
+from service.actions.retention import erase_expired
+from service.app import get_app
+from service.store.db import session
+
+
+@task(name="erase expired personal data", retries=2, retry_delay_seconds=[1, 5])
+def erase(now: datetime) -> dict[str, Any]:
+    """Erase every citizen past the period; safe to run again (erased citizens are skipped)."""
+    app = get_app()
+    with session(app.engine) as s:
+        return erase_expired(session=s, app=app, now=now)
+
+
+@task(name="publish retention summary")
+def publish(now: datetime, result: dict[str, Any]) -> None:
+    """Counts only: the supervisor sees how much was erased, never whose."""
+    create_table_artifact(
+        [
+            {"item": "retention period after closing", "value": result["period"]},
+            {"item": "closed on or before", "value": result["cutoff"]},
+            {"item": "citizens erased", "value": result["citizens"]},
+            {"item": "matters anonymised", "value": result["matters"]},
+        ],
+        key="personal-data-retention",
+        description=f"retention as of {now.isoformat(timespec='minutes')}",
+    )
