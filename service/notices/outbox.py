@@ -23,6 +23,7 @@ from notifications.render import as_html, render
 from service.inputs import outcome_label
 from service.notices.channels import channels_for
 from service.notices.links import feedback_link
+from service.store.matters import assignments_of
 
 if TYPE_CHECKING:
     from service.app import App
@@ -257,8 +258,6 @@ def enqueue_digest(
 
 
 def _co_departments(session: Session, matter: Matter) -> list[str]:
-    from service.actions import assignments_of  # local: service imports this module
-
     session.flush()
     return [
         a.department
