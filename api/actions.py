@@ -1,5 +1,5 @@
 """One write through the API, the way the CLI does it: the service layer's one transaction, then
-the stage flow that follows (run here, or handed to a worker: `start_stage`, as the CLI does),
+what follows (carried out here, or left to a running engine: `after_action`, as the CLI does),
 then the answer; with `Idempotency-Key`, once."""
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from sqlmodel import Session
 from api.errors import Problem, refused
 from api.i18n import say
 from api.idempotency import Abandoned, Keyed, Taken, earlier, remember, reserve
-from engine.runner import StageRun, start_stage
+from engine.follow import FollowUp, after_action
 from models.status import TransitionRefused
 from service.app import App
 from service.errors import Refused
 from service.store.db import session
 
-Answer = Callable[[str, StageRun | None], tuple[int, BaseModel | Sequence[BaseModel]]]
+Answer = Callable[[str, FollowUp | None], tuple[int, BaseModel | Sequence[BaseModel]]]
 
 
 def _encode(body: BaseModel | Sequence[BaseModel]) -> str:
@@ -78,7 +78,7 @@ def perform(
             done = write(s)
         except (Refused, TransitionRefused) as exc:
             raise refused(exc, lang, lambda code: app.config.department_name(code, lang)) from None
-    run = start_stage(app, stage, done, now) if stage else None
+    run = after_action(app, stage, done, now) if stage else None
     status, body = answer(done, run)
     content = _encode(body)
     if record_id is not None:

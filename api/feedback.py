@@ -24,7 +24,7 @@ from api.i18n import say
 from api.idempotency import KeyedDep
 from api.open311_models import without_null
 from api.schemas import FeedbackResult, Text
-from engine.runner import StageRun
+from engine.follow import FollowUp
 from models.grading import colour_label
 from models.tables import FeedbackLinkUse, Matter
 from service import actions
@@ -231,7 +231,7 @@ def answer(
         )
         return matter.number
 
-    def result(number: str, run: StageRun | None) -> tuple[int, FeedbackResult]:
+    def result(number: str, run: FollowUp | None) -> tuple[int, FeedbackResult]:
         with session(app.engine) as s:
             matter = actions.get_matter(s, number)
         key = "feedback_thanks_closed" if matter.status == "closed" else "feedback_thanks_reopened"

@@ -33,7 +33,7 @@ from api.schemas import (
     WorkQueue,
 )
 from api.views import matter_view, visible_matter, work_queue
-from engine.runner import StageRun
+from engine.follow import FollowUp
 from service import actions
 from service.app import App
 from service.store.db import session
@@ -89,10 +89,10 @@ def _act(
         change(s)
         return matter.number
 
-    def answer(done: str, run: StageRun | None) -> tuple[int, ActionResult]:
+    def answer(done: str, run: FollowUp | None) -> tuple[int, ActionResult]:
         with session(app.engine) as s:
             view = matter_view(s, app, caller, actions.get_matter(s, done), lang)
-        finished, queued = run is not None and run.ok, run is not None and run.queued
+        finished, queued = run is not None and run.finished, run is not None and run.queued
         key = "stage_queued" if queued else "stage_done" if finished else "stage_pending"
         stage_view = StageView(name=stage, finished=finished, queued=queued, message=say(lang, key))
         return 200, ActionResult(matter=view, stage=stage_view)

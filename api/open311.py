@@ -36,7 +36,7 @@ from api.open311_models import (
     Submission,
     submission_body,
 )
-from engine.runner import StageRun
+from engine.follow import FollowUp
 from models.config import DistrictConfig
 from models.tables import Assignment, Event, Matter
 from service import actions
@@ -361,7 +361,7 @@ def submit(
     def write(s: Session) -> str:
         return actions.register(session=s, app=app, intake=intake, now=now).number
 
-    def answer(number: str, run: StageRun | None) -> tuple[int, list[Receipt]]:
+    def answer(number: str, run: FollowUp | None) -> tuple[int, list[Receipt]]:
         notice = say(lang, "received_notice", number=number)
         return 201, [Receipt(service_request_id=number, service_notice=notice)]
 

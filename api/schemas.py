@@ -157,11 +157,11 @@ class MatterView(BaseModel):
 
 
 class StageView(BaseModel):
-    """The automatic stage flow that followed the action (notices, referral, timeline)."""
+    """What follows the action (referral by the rules, the notices it caused)."""
 
     name: str
-    finished: bool = Field(description="the flow ran to its end (or was handed to a worker)")
-    queued: bool = Field(description="handed to a task worker (WHISTLE_DISPATCH=workers)")
+    finished: bool = Field(description="carried out before this answer")
+    queued: bool = Field(description="left to a running engine (`whistle worker`)")
     message: str
 
 

@@ -19,10 +19,10 @@ from typing import Any
 from prefect import flow
 from pydantic import BaseModel
 
-from engine.runner import run_stage
-from service.app import get_app
 from service.forms import IntakeForm, cleared
 from tasks.intake import label_run, take_in
+from tasks.matter import refer_by_rules
+from tasks.notices import deliver_notices
 
 
 @flow(name="intake form", validate_parameters=False, retries=0)
@@ -35,6 +35,7 @@ def intake_form(form: IntakeForm) -> dict[str, Any]:
     values = form.model_dump() if isinstance(form, BaseModel) else dict(form)
     now = datetime.now(UTC)
     number = take_in(values, cleared(values), now)
-    stage = run_stage(get_app(), "intake", number, now)
+    lead = refer_by_rules(number, now)
+    deliver_notices(number, now)
     label_run(number)  # after referral, so the run carries the lead's tag too
-    return {"number": number, "referred": stage.ok}
+    return {"number": number, "referred": lead is not None}

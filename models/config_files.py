@@ -192,20 +192,20 @@ class DeadlinesFile(_Strict):
         default={"red": Duration(2, "hours")},
         description="colours whose lead must report a first response (progress) in time",
     )
-    ladder: dict[Literal["reminder", "urging", "supervision", "circulated"], float] = Field(
-        default={"reminder": 0.75, "urging": 1.0, "supervision": 1.5, "circulated": 2.0},
+    ladder: dict[Literal["reminder", "urging", "supervision", "circular"], float] = Field(
+        default={"reminder": 0.75, "urging": 1.0, "supervision": 1.5, "circular": 2.0},
         description="each escalation step's moment as a fraction of the window, from its start",
     )
 
     @field_validator("ladder")
     @classmethod
     def _ordered(cls, value: dict[str, float]) -> dict[str, float]:
-        order = ["reminder", "urging", "supervision", "circulated"]
+        order = ["reminder", "urging", "supervision", "circular"]
         moments = [value[k] for k in order if k in value]
         if any(m <= 0 for m in moments) or moments != sorted(moments):
             raise ValueError(
                 "steps must come in the order reminder, urging, supervision, "
-                "circulated, each later than the one before and after the start"
+                "circular, each later than the one before and after the start"
             )
         return value
 

@@ -18,14 +18,14 @@ class Level(StrEnum):
     reminder = "reminder"  # 提醒: before the breach, to the department
     urging = "urging"  # 催办: at the breach, to the department and its head
     supervision = "supervision"  # 督办: to the center's leadership; colour and tier rise
-    circulated = "circulated"  # 通报: to the committee's leadership, naming the department
+    circular = "circular"  # 通报: to the committee's leadership, naming the department
 
 
 LEVEL_LABELS = {
     Level.reminder: ("提醒", "reminder"),
     Level.urging: ("催办", "urging"),
     Level.supervision: ("督办", "supervision"),
-    Level.circulated: ("通报", "circulated notice"),
+    Level.circular: ("通报", "circulated notice"),
 }
 
 # Sample defaults: a step's moment as a fraction of the window, counted from the start.
@@ -33,7 +33,7 @@ DEFAULT_AT: dict[Level, float] = {
     Level.reminder: 0.75,
     Level.urging: 1.0,
     Level.supervision: 1.5,
-    Level.circulated: 2.0,
+    Level.circular: 2.0,
 }
 
 

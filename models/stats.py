@@ -47,7 +47,7 @@ Measure = Literal["response", "resolution", "satisfaction", "whistle"]
 GroupBy = Literal["department", "town", "category", "colour"]
 GROUP_BY: tuple[GroupBy, ...] = ("department", "town", "category", "colour")
 NONE = "—"  # the group of matters with no lead department (never referred, or returned)
-OVERDUE_LEVELS = ("urging", "supervision", "circulated")
+OVERDUE_LEVELS = ("urging", "supervision", "circular", "circulated")  # circulated: old rows
 LIVE_LEAD = ("referred", "acknowledged", "resolved")
 
 

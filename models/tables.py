@@ -85,6 +85,12 @@ class Matter(SQLModel, table=True):
     # The hash of the timeline's last event: a removed last event shows as a mismatch here.
     timeline_head: str | None = Field(default=None, max_length=64)
     timeline_at: datetime | None = _ts(nullable=True)  # the last event's time: never run back
+    # The matter's Prefect run lags its timeline: set with every timeline event, cleared by the
+    # engine once the run shows it (engine/). Indexed where true, so finding work costs nothing.
+    run_stale: bool = Field(
+        default=True,
+        sa_column=Column(sa.Boolean, nullable=False, server_default=sa.true()),
+    )
 
 
 LIVE_LEAD = "role = 'lead' AND status IN ('referred','acknowledged','resolved')"
@@ -310,3 +316,55 @@ class EventMark(SQLModel, table=True):
 
     matter_id: int = Field(primary_key=True, foreign_key="matter.id")
     event_id: int = 0  # the last timeline event emitted
+
+
+Matter.__table__.append_constraint(  # type: ignore[attr-defined]
+    sa.Index(
+        "ix_matter_run_stale",
+        "id",
+        sqlite_where=sa.text("run_stale"),
+        postgresql_where=sa.text("run_stale"),
+    )
+)
+
+
+# --- the engine (engine/) ----------------------------------------------------------------------
+
+
+class MatterRun(SQLModel, table=True):
+    """The matter's one Prefect flow run, as far as the engine has drawn it.
+
+    The store is the truth and the run a picture of it: a lost run (a wiped Prefect database)
+    is drawn again from the timeline.
+    """
+
+    __tablename__ = "matter_run"
+
+    matter_id: int = Field(primary_key=True, foreign_key="matter.id")
+    flow_run_id: str | None = Field(default=None, max_length=36)
+    shown_event_id: int = 0  # the last timeline event drawn as a step of the run
+    state: str | None = Field(default=None, max_length=60)  # "<TYPE>/<name>" as last set
+    name: str | None = Field(default=None, max_length=200)
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    lease_until: datetime | None = _ts(nullable=True)  # an engine is drawing it until then
+    failures: int = 0  # Prefect refused or unreachable since the last success
+    drawn_at: datetime | None = _ts(nullable=True)
+
+
+class EngineSeen(SQLModel, table=True):
+    """A running engine process: the front doors leave the follow-up to one seen recently."""
+
+    __tablename__ = "engine_seen"
+
+    id: str = Field(primary_key=True, max_length=80)  # host:pid:start
+    started_at: datetime = _ts()
+    seen_at: datetime = _ts(index=True)
+
+
+class Setting(SQLModel, table=True):
+    """Small facts the installation keeps about itself (the Prefect server's matter flow id)."""
+
+    __tablename__ = "setting"
+
+    key: str = Field(primary_key=True, max_length=60)
+    value: str = Field(max_length=500)

@@ -36,11 +36,13 @@ class Settings(BaseSettings):
         description="Signs citizens' feedback links; unset: generated once and kept in home.",
     )
 
-    dispatch: Literal["inline", "workers"] = Field(
-        default="inline",
+    dispatch: Literal["auto", "inline", "workers"] = Field(
+        default="auto",
         description=(
-            "Where stage flows run after an action: 'inline' in the acting process, 'workers' "
-            "on Prefect task workers started with `whistle worker` (any number, any machine)."
+            "Who carries out what follows an action (referral, notices): 'auto' leaves it to a "
+            "running engine (`whistle worker`) and does it in the acting process when none "
+            "runs; 'inline' always in the acting process; 'workers' always leaves it to an "
+            "engine, even when none is running yet."
         ),
     )
 

@@ -26,10 +26,13 @@ def refer_by_rules(number: str, now: datetime) -> str | None:
 
 
 @task(name="close without feedback", retries=2, retry_delay_seconds=[1, 5])
-def close_without_feedback(number: str, now: datetime) -> bool:
-    """Close a resolved matter whose feedback window has passed; False when it is not due."""
+def close_without_feedback(number: str, now: datetime) -> dict[str, str | None] | None:
+    """Close a resolved matter whose feedback window has passed; returns its lead department
+    when it closed it, None when it was not due."""
     app = get_app()
     with session(app.engine) as s:
         closed = actions.close_without_feedback(session=s, app=app, number=number, now=now)
     get_run_logger().info("%s %s", number, "closed: no feedback" if closed else "not due")
-    return closed is not None
+    if closed is None:
+        return None
+    return {"department": closed.lead_department}

@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel import Session
 
-from engine.runner import StageRun, start_stage
+from engine.follow import FollowUp, after_action
 from models.config import ConfigError
 from models.status import TransitionRefused
 from service import actions
@@ -36,11 +36,12 @@ class Context:
 
     def __init__(self, app: App, session: Session, now: datetime, as_json: bool) -> None:
         self.app, self.session, self.now, self.as_json = app, session, now, as_json
-        self.stages: list[StageRun] = []
+        self.stages: list[FollowUp] = []
         self.exit_code = 0  # a handler may report a finding, e.g. a broken timeline chain
 
     def stage(self, stage: str, number: str) -> None:
-        self.stages.append(start_stage(self.app, stage, number, self.now))
+        """The action is committed: leave what follows to a running engine, or do it here."""
+        self.stages.append(after_action(self.app, stage, number, self.now))
 
 
 Handler = Callable[[Context, argparse.Namespace], Any]
@@ -139,7 +140,7 @@ def cmd_feedback(ctx: Context, a: argparse.Namespace) -> Any:
 
 
 def cmd_sweep(ctx: Context, a: argparse.Namespace) -> Any:
-    from engine.runner import without_heartbeat
+    from engine.quiet import without_heartbeat
     from flows.sweep import deadline_sweep
 
     with without_heartbeat():
@@ -147,7 +148,7 @@ def cmd_sweep(ctx: Context, a: argparse.Namespace) -> Any:
 
 
 def cmd_digest(ctx: Context, a: argparse.Namespace) -> Any:
-    from engine.runner import without_heartbeat
+    from engine.quiet import without_heartbeat
     from flows.digest import daily_digest
 
     with without_heartbeat():
@@ -276,11 +277,17 @@ def cmd_restore(ctx: Context, a: argparse.Namespace) -> Any:
 
 
 def cmd_retention(ctx: Context, a: argparse.Namespace) -> Any:
-    from engine.runner import without_heartbeat
+    from engine.quiet import without_heartbeat
     from flows.retention import personal_data_retention
 
     with without_heartbeat():
         return personal_data_retention(now=ctx.now)
+
+
+def cmd_worker(ctx: Context, a: argparse.Namespace) -> Any:
+    from engine.worker import drain_once
+
+    return drain_once(limit=a.limit, now=ctx.now if a.at else None)
 
 
 def cmd_token(ctx: Context, a: argparse.Namespace) -> Any:
@@ -478,13 +485,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(handler=None)
-    p = sub.add_parser(
+    p = add(
         "worker",
-        help="run stage flows handed over by actions (WHISTLE_DISPATCH=workers)",
-        description="A Prefect task worker for the matters' stage flows; start any number.",
+        cmd_worker,
+        "the engine: refer, send notices and draw the matters' Prefect runs (start any number)",
     )
-    p.add_argument("--limit", type=int, default=4, help="stages run at once in this worker")
-    p.set_defaults(handler=None)
+    p.add_argument("--limit", type=int, default=50, help="matters taken per pass")
+    p.add_argument("--once", action="store_true", help="do what is waiting now, then stop")
     p = sub.add_parser(
         "up", help="run the whole center locally: store, Prefect server and UI, demo"
     )
@@ -496,7 +503,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _print(result: Any, as_json: bool, stages: list[StageRun]) -> None:
+def _print(result: Any, as_json: bool, stages: list[FollowUp]) -> None:
     if as_json:
         print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
         return
@@ -507,7 +514,7 @@ def _print(result: Any, as_json: bool, stages: list[StageRun]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.command == "worker":
+    if args.command == "worker" and not args.once:
         from engine.worker import work
 
         return work(limit=args.limit)
@@ -559,8 +566,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if done:  # recorded before the store went away: the action must not be repeated
             print(
                 f"whistle: warning: recorded, but the store went away before the result could "
-                f"be read ({_one_line(reason, 200)}); do not repeat the action, the next sweep "
-                f"completes the {done[-1].stage} flow",
+                f"be read ({_one_line(reason, 200)}); do not repeat the action, the engine or "
+                f"the next sweep completes the {done[-1].stage} follow-up",
                 file=sys.stderr,
             )
             return 0
@@ -573,10 +580,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     assert ctx is not None
     _print(result, args.json, ctx.stages)
     for stage in ctx.stages:
-        if not stage.ok:
+        if stage.error:
             print(
-                f"whistle: warning: recorded, but the {stage.stage} flow did not finish "
-                f"({stage.error}); the next sweep completes it",
+                f"whistle: warning: recorded, but the {stage.stage} follow-up did not finish "
+                f"({stage.error}); the engine or the next sweep completes it",
                 file=sys.stderr,
             )
     return ctx.exit_code

@@ -21,7 +21,7 @@ from types import FrameType
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from sqlmodel import func, select
 
-from engine.runner import run_stage
+from engine.follow import carry_out
 from models.config import ConfigError
 from models.tables import Matter
 from service import actions
@@ -82,6 +82,21 @@ def start_api(home: Path, prefect_api: str, port: int) -> subprocess.Popen[bytes
     log = (home / "api.log").open("ab")
     return subprocess.Popen(
         [sys.executable, "-m", "whistle", "api", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def start_engine(home: Path, prefect_api: str) -> subprocess.Popen[bytes]:
+    """Start the engine (`whistle worker`): it carries out what follows every action (referral,
+    notices) and draws each matter's run in the Prefect UI."""
+    env = dict(os.environ, PREFECT_API_URL=prefect_api)
+    log = (home / "engine.log").open("ab")
+    return subprocess.Popen(
+        [sys.executable, "-m", "whistle", "worker"],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -157,7 +172,7 @@ def seed_demo(app: App) -> list[str]:
             )
         number = matter.number
         numbers.append(number)
-        run_stage(app, "intake", number, t)
+        carry_out(app, "intake", number, t)
         _play(app, number, story, t)
     return numbers
 
@@ -181,7 +196,7 @@ def _play(app: App, number: str, story: str, t: datetime) -> None:
                 reason="属于物业管理范围，非本委员会职责",
                 now=t + step,
             )
-        run_stage(app, "handling", number, t + step)
+        carry_out(app, "handling", number, t + step)
         return
     for k, part in enumerate(parts, start=1):
         with session(app.engine) as s:
@@ -198,7 +213,7 @@ def _play(app: App, number: str, story: str, t: datetime) -> None:
                     note="已配合核实情况",
                     now=t + step,
                 )
-    run_stage(app, "handling", number, t + step)
+    carry_out(app, "handling", number, t + step)
     if story == "in_progress":
         return
     with session(app.engine) as s:
@@ -211,7 +226,7 @@ def _play(app: App, number: str, story: str, t: datetime) -> None:
             note="经调解双方达成一致",
             now=t + 4 * step,
         )
-    run_stage(app, "resolution", number, t + 4 * step)
+    carry_out(app, "resolution", number, t + 4 * step)
     with session(app.engine) as s:
         actions.feedback(
             session=s,
@@ -221,12 +236,12 @@ def _play(app: App, number: str, story: str, t: datetime) -> None:
             comment=None if story == "closed" else "商家仍未退款",
             now=t + 12 * step,
         )
-    run_stage(app, "feedback", number, t + 12 * step)
+    carry_out(app, "feedback", number, t + 12 * step)
 
 
 def publish_report() -> str | None:
     """Run the statistics report once now, so the UI shows it before its first schedule."""
-    from engine.runner import without_heartbeat
+    from engine.quiet import without_heartbeat
     from flows.report import statistics_report
 
     try:
@@ -280,6 +295,7 @@ def up(
     inbox = Inbox(home / "inbox", inbox_port).start()
     served: subprocess.Popen[bytes] | None = None
     http_api: subprocess.Popen[bytes] | None = None
+    engine_process: subprocess.Popen[bytes] | None = None
     try:
         print(f"whistle: starting the Prefect server on 127.0.0.1:{port} …", flush=True)
         wait_healthy(api, server)
@@ -288,6 +304,7 @@ def up(
         wait_healthy(f"http://127.0.0.1:{api_port}", http_api)
         with temporary_settings({PREFECT_API_URL: api}):
             seeded = seed_demo(app) if demo else []
+            engine_process = start_engine(home, api)
             report = publish_report()
         print(
             "\nWhistle is up.\n"
@@ -317,6 +334,8 @@ def up(
     finally:
         if http_api is not None:
             stop_process(http_api)
+        if engine_process is not None:
+            stop_process(engine_process)
         if served is not None:
             stop_process(served)
         flush_prefect()

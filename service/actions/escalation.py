@@ -29,7 +29,13 @@ RECIPIENTS: dict[Level, tuple[str, ...]] = {
     Level.reminder: ("{dept}",),
     Level.urging: ("{dept}", "{dept}/head"),
     Level.supervision: ("center/leadership",),
-    Level.circulated: ("politics_law/leadership",),
+    Level.circular: ("politics_law/leadership",),
+}
+NOTICE_OF: dict[Level, NoticeKind] = {
+    Level.reminder: NoticeKind.reminder,
+    Level.urging: NoticeKind.urging,
+    Level.supervision: NoticeKind.supervision,
+    Level.circular: NoticeKind.circulated,
 }
 
 
@@ -212,7 +218,7 @@ def _climb(
                     session,
                     app,
                     matter,
-                    kind=NoticeKind(step.level.value),
+                    kind=NOTICE_OF[step.level],
                     recipient=pattern.format(dept=part.department),
                     step=event,
                     assignment=part,

@@ -30,7 +30,12 @@ PREFIX = "whistle.matter."
 # Timeline actions that are not transitions of the matter and are not sent.
 SKIPPED = frozenset({"notified"})
 # Escalation steps read as what they mean to a supervisor: urging is the deadline passing.
-RENAMED = {"urging": "overdue", "supervision": "supervised", "reminder": "reminded"}
+RENAMED = {
+    "urging": "overdue",
+    "supervision": "supervised",
+    "reminder": "reminded",
+    "circular": "circulated",
+}
 _CODE = re.compile(r"^[A-Za-z0-9_.:@/+<>=-]{1,80}$")
 
 

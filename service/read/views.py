@@ -101,7 +101,7 @@ def run_label(app: App, matter: Matter, stage: str) -> str:
     )
 
 
-def run_tags(matter: Matter, stage: str, lead: str | None = None) -> list[str]:
+def run_tags(matter: Matter, stage: str | None = None, lead: str | None = None) -> list[str]:
     """Tags a supervisor filters runs by; codes only."""
     tags = [
         f"matter:{matter.number}",
@@ -109,8 +109,9 @@ def run_tags(matter: Matter, stage: str, lead: str | None = None) -> list[str]:
         f"tier:{matter.tier}",
         f"town:{matter.town}",
         f"category:{matter.category}",
-        f"stage:{stage}",
     ]
+    if stage:
+        tags.append(f"stage:{stage}")
     if lead or matter.lead_department:
         tags.append(f"lead:{lead or matter.lead_department}")
     return tags

@@ -89,6 +89,7 @@ def record(
     lock(session, matter)  # a no-op for the services, which lock first
     now = step_time(session, matter, now, system=actor == SYSTEM)
     matter.updated_at = now
+    matter.run_stale = True  # the engine draws the step on the matter's run
     session.add(matter)
     event = Event(
         matter_id=matter.id,

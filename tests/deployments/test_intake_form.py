@@ -22,7 +22,7 @@ from prefect.states import Scheduled
 from sqlmodel import func, select
 
 from deployments import declarations
-from engine.runner import without_heartbeat
+from engine.quiet import without_heartbeat
 from models.tables import Citizen, Matter
 from service.app import get_app
 from service.forms import CLEARED

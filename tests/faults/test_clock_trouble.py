@@ -20,8 +20,8 @@ from tests.properties import invariants
 
 pytestmark = pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 
-LADDER = [("reminder", 0.75), ("urging", 1.0), ("supervision", 1.5), ("circulated", 2.0)]
-NOTICES_PER_STEP = {"reminder": 1, "urging": 2, "supervision": 1, "circulated": 1}
+LADDER = [("reminder", 0.75), ("urging", 1.0), ("supervision", 1.5), ("circular", 2.0)]
+NOTICES_PER_STEP = {"reminder": 1, "urging": 2, "supervision": 1, "circular": 1}
 LATE = datetime.fromisoformat("2026-11-27T15:00:00+08:00")  # 30 h after the intakes
 
 

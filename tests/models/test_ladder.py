@@ -34,7 +34,7 @@ def test_step_moments_are_fractions_of_the_window() -> None:
         (12, [Level.reminder, Level.urging], [Level.supervision]),
         (40, [], list(Level)),
         (40, list(Level), []),  # each step once
-        (16, [Level.reminder, Level.urging, Level.supervision], [Level.circulated]),
+        (16, [Level.reminder, Level.urging, Level.supervision], [Level.circular]),
     ],
 )
 def test_due_steps(hours: float, taken: list[Level], expected: list[Level]) -> None:
@@ -56,4 +56,4 @@ def test_custom_fractions_and_highest() -> None:
     assert [s.level for s in step_times(START, DUE, at)] == [Level.urging, Level.supervision]
     assert highest([]) is None
     assert highest([Level.urging, Level.reminder]) is Level.urging
-    assert highest(list(Level)) is Level.circulated
+    assert highest(list(Level)) is Level.circular

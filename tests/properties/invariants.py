@@ -30,7 +30,7 @@ import models.tables  # noqa: F401  (registers the tables)
 
 LIVE_LEAD = {"referred", "acknowledged", "resolved"}
 ACTIVE = {"referred", "acknowledged", "reported"}
-LADDER = ["reminder", "urging", "supervision", "circulated"]
+LADDER = ["reminder", "urging", "supervision", "circular"]
 NOTICE_STATUSES = {"pending", "sending", "sent", "failed", "dead"}
 # The lead part's status that each matter status requires (None: no live lead at all).
 LEAD_FOR_STATUS: dict[str, str | None] = {

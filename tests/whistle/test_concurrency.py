@@ -6,7 +6,7 @@ import threading
 import time
 from datetime import datetime
 
-from engine.runner import StageRun, run_stage
+from engine.follow import FollowUp, carry_out
 from service import actions
 from service.app import get_app
 from service.store.db import session
@@ -31,9 +31,9 @@ def test_answer_lands_while_a_flow_of_the_matter_hangs_on_a_channel(world: World
         )
 
     world.http.hang()
-    outcome: list[StageRun] = []
+    outcome: list[FollowUp] = []
     flow_thread = threading.Thread(
-        target=lambda: outcome.append(run_stage(app, "referral", number, now)), daemon=True
+        target=lambda: outcome.append(carry_out(app, "referral", number, now)), daemon=True
     )
     flow_thread.start()
     world.http.wait_for(4)  # the referral flow is now inside the hanging send
@@ -47,7 +47,7 @@ def test_answer_lands_while_a_flow_of_the_matter_hangs_on_a_channel(world: World
 
     world.http.release()
     flow_thread.join(timeout=30)
-    assert outcome and outcome[0].ok
+    assert outcome and outcome[0].finished
     doc = world.ok("show", number)
     assert doc["status"] == "in_progress"
     assert [e["actor"] for e in doc["events"] if e["action"] == "acknowledged"] == ["hrss"]

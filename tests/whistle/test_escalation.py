@@ -22,7 +22,7 @@ LEAD = "T01V01.mediation"
 
 
 def steps_of(doc: dict[str, Any]) -> list[tuple[str, str]]:
-    ladder = ("reminder", "urging", "supervision", "circulated")
+    ladder = ("reminder", "urging", "supervision", "circular")
     return [(e["action"], e["data"]["clock"]) for e in doc["events"] if e["action"] in ladder]
 
 
@@ -63,9 +63,9 @@ def test_acknowledgement_clock_climbs_the_ladder_once(world: World) -> None:
         ("reminder", "acknowledge"),
         ("urging", "acknowledge"),
         ("supervision", "acknowledge"),
-        ("circulated", "acknowledge"),
+        ("circular", "acknowledge"),
     ]
-    assert doc["assignments"][0]["overdue_level"] == "circulated"
+    assert doc["assignments"][0]["overdue_level"] == "circular"
 
     received = len(world.http.requests) + len(world.smtp.messages)
     assert world.ok("sweep", at="2026-11-28T09:00:00+08:00")["steps"] == []
@@ -195,7 +195,7 @@ def test_each_clock_climbs_every_step(
     part = next(a for a in world.ok("show", number)["assignments"] if a["department"] == department)
     assert part["due"] == due_text
     start, due = datetime.fromisoformat(part["assigned_at"]), datetime.fromisoformat(due_text)
-    levels = ["reminder", "urging", "supervision", "circulated"]
+    levels = ["reminder", "urging", "supervision", "circular"]
     fractions = [0.75, 1.0, 1.5, 2.0]  # the sample ladder
     for level, fraction in zip(levels, fractions, strict=True):
         moment = start + (due - start) * fraction

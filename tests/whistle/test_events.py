@@ -13,12 +13,12 @@ from prefect.client.orchestration import get_client
 from prefect.events.filters import EventFilter, EventIDFilter, EventOccurredFilter
 from sqlmodel import col, delete, select
 
+from engine.matter_runs import emit_new_events
 from models.tables import Event, EventMark
 from service.actions import get_matter
 from service.app import get_app
 from service.read.events import event_name, event_uuid
 from service.store.db import session
-from tasks.events import emit_matter_events
 from tests.fixtures import World
 
 NAME, PHONE = "司马相如", "13712345678"
@@ -69,6 +69,7 @@ def test_transitions_become_events_once_without_personal_data(world: World) -> N
     reason = f"{NAME}的事不归我们"
     world.ok("return", number, "--department", "justice", "--reason", reason, at=LATER)
 
+    world.ok("worker", "--once")  # the engine draws the run and sends the events
     rows = [e for e in timeline(number) if e.action != "notified"]
     assert [r.action for r in rows][:3] == ["received", "referred", "acknowledged"]
     app = get_app()
@@ -101,12 +102,13 @@ def test_transitions_become_events_once_without_personal_data(world: World) -> N
     assert overdue.occurred == datetime(2026, 11, 26, 3, 30, tzinfo=UTC)
 
     # Sending again changes nothing: the watermark has them all.
-    assert emit_matter_events.fn([number]) == 0
+    matter_id = rows[0].matter_id
+    assert emit_new_events(app, matter_id, number) == 0
     # Even with the watermark gone (a crash between sending and marking), Prefect keeps one
     # event per timeline row: the ids are the same.
     with session(app.engine) as s:
         s.exec(delete(EventMark))
         s.commit()
-    assert emit_matter_events.fn([number]) == len(rows)
+    assert emit_new_events(app, matter_id, number) == len(rows)
     time.sleep(3)  # give a duplicate the time to arrive, were it kept
     assert len(prefect_events(ids, len(ids) + 1, timeout=5)) == len(rows)

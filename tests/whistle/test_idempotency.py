@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlmodel import col, func, select
 
-from engine.runner import run_stage
+from engine.follow import carry_out
 from models.tables import Event, Notice
 from service import actions
 from service.app import get_app
@@ -45,7 +45,7 @@ def test_rerunning_every_stage_doubles_nothing(world: World) -> None:
 
     app = get_app()
     for stage in ("intake", "referral", "handling", "resolution", "feedback", "closing"):
-        assert run_stage(app, stage, number, NOW).ok
+        assert carry_out(app, stage, number, NOW).finished
     assert world.ok("sweep")["steps"] == []
 
     assert _counts(number) == (events, notices)

@@ -306,7 +306,7 @@ def test_the_report_flow_publishes_the_artifact_and_writes_html(
         ArtifactCollectionFilterKey,
     )
 
-    from engine.runner import without_heartbeat
+    from engine.quiet import without_heartbeat
     from flows.report import statistics_report
     from service import app as app_module
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
 
-from engine.runner import without_heartbeat
+from engine.quiet import without_heartbeat
 
 
 def test_without_heartbeat_keeps_every_other_setting() -> None:
