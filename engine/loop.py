@@ -33,6 +33,7 @@ from service.store.db import session
 log = logging.getLogger("whistle.engine")
 
 LEASE = timedelta(seconds=60)  # how long a claimed matter is this engine's to draw
+RECONCILE_EVERY = 60.0  # seconds between looks for runs a supervisor changed in the UI
 
 
 @dataclass
@@ -84,6 +85,7 @@ class Engine:
                 try:
                     if refer_by_rules(session=s, app=self.app, number=number, now=now):
                         referred += 1
+                        log.info("%s referred by the rules", number)
                 except Refused as exc:  # no rule matches: the center routes it by hand
                     log.info("%s not referred by the rules: %s", number, exc)
         return referred
@@ -104,6 +106,19 @@ class Engine:
                 put_off(self.app, matter_id, f"{type(exc).__name__}: {exc}"[:300])
                 failed += 1
         return drawn, failed
+
+    def reconcile(self, client: object) -> int:
+        """Find runs changed by hand in the UI and mark them for drawing again."""
+        from engine.matter_runs import Drawer
+
+        drawer = self._drawer
+        if not isinstance(drawer, Drawer) or drawer.client is not client:
+            drawer = self._drawer = Drawer(self.app, client)  # type: ignore[arg-type]
+        try:
+            return drawer.reconcile()
+        except Exception as exc:
+            log.warning("engine: runs not reconciled: %s", type(exc).__name__)
+            return 0
 
     def run_once(self, client: object | None = None) -> Round:
         """One pass: refer, deliver, draw. Store errors are reported and the pass goes on."""
@@ -131,6 +146,8 @@ class Engine:
     def drain(self, client: object | None = None, *, rounds: int = 100) -> Round:
         """Passes until nothing is left to do (for `whistle worker --once` and tests)."""
         total = Round()
+        if self.draw and client is not None:
+            self.reconcile(client)
         for _ in range(rounds):
             done = self.run_once(client)
             total.referred += done.referred
@@ -147,10 +164,13 @@ class Engine:
         """Work until `stop` is set: a pass whenever there may be work, a beat every few
         seconds so the front doors know an engine is here."""
         started = wall_now()
-        last_beat = 0.0
+        last_beat = last_reconcile = 0.0
         with self.prefect_client() as client:
             try:
                 while not stop.is_set():
+                    if client is not None and time.monotonic() - last_reconcile >= RECONCILE_EVERY:
+                        self.reconcile(client)
+                        last_reconcile = time.monotonic()
                     if time.monotonic() - last_beat >= BEAT.total_seconds():
                         with contextlib.suppress(Exception):  # the store is down: try again
                             beat(self.app.engine, self.identity, started)

@@ -17,12 +17,15 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
+import httpx
 from prefect.client.orchestration import SyncPrefectClient
 from prefect.events import emit_event
+from prefect.exceptions import PrefectHTTPStatusError
 from sqlalchemy import update
 from sqlmodel import col, select
 
 from engine.presence import wall_now
+from models.matter_run import STATE_NAMES
 from models.tables import Matter, MatterRun, Setting
 from service.app import App
 from service.read.events import advance, sendable, unsent
@@ -76,13 +79,20 @@ class Drawer:
         self.app, self.client = app, client
         self._flow_id: UUID | None = None
 
+    def _send(self, method: Any, path: Any, **kwargs: Any) -> httpx.Response:
+        """One request; an error answer is returned, not raised (a 404 means the run is gone)."""
+        try:
+            return self.client.request(method, path, **kwargs)
+        except PrefectHTTPStatusError as exc:
+            return exc.response
+
     # --- the server's `matter` flow -----------------------------------------------------------
 
     def flow_id(self) -> UUID:
         """The `matter` flow on this server, created when missing. A flow id different from the
         one the store remembers means a new Prefect database: every run is drawn again."""
         if self._flow_id is None:
-            answer = self.client.request("POST", "/flows/", json={"name": FLOW_NAME})
+            answer = self._send("POST", "/flows/", json={"name": FLOW_NAME})
             answer.raise_for_status()
             self._flow_id = UUID(answer.json()["id"])
             self._adopt(str(self._flow_id))
@@ -101,6 +111,34 @@ class Drawer:
             if known is not None:
                 known.value = flow_id
             s.commit()
+
+    def reconcile(self) -> int:
+        """Undo what a click in the UI did to a matter run (resume, cancel, retry, a state set by
+        hand): a run whose state is not one Whistle sets is marked for drawing again, so its
+        state is set back to where the matter stands. Returns how many were found."""
+        ours = [name for pair in STATE_NAMES.values() for name in pair]
+        answer = self._send(
+            "POST",
+            "/flow_runs/filter",
+            json={
+                "flows": {"id": {"any_": [str(self.flow_id())]}},
+                "flow_runs": {"state": {"name": {"not_any_": ours}}},
+                "limit": 200,
+            },
+        )
+        answer.raise_for_status()
+        run_ids = [str(run["id"]) for run in answer.json()]
+        if not run_ids:
+            return 0
+        with session(self.app.engine) as s:
+            rows = s.exec(select(MatterRun).where(col(MatterRun.flow_run_id).in_(run_ids))).all()
+            for row in rows:
+                row.state = None  # set it again on the next draw
+                s.add(row)
+                s.exec(update(Matter).where(col(Matter.id) == row.matter_id).values(run_stale=True))
+            s.commit()
+        log.info("%d matter run(s) changed by hand in the UI: drawn again", len(rows))
+        return len(rows)
 
     # --- one matter ---------------------------------------------------------------------------
 
@@ -144,10 +182,11 @@ class Drawer:
             self._artifact(row.flow_run_id, pic)
         drawn.events = emit_new_events(self.app, pic.matter_id, pic.number)
         self._remember(row, pic, mark, head)
+        log.info("%s drawn: %s, %d step(s)", pic.number, pic.state_name, drawn.steps)
         return drawn
 
     def _create(self, flow_id: UUID, pic: RunPicture) -> str:
-        answer = self.client.request(
+        answer = self._send(
             "POST",
             "/flow_runs/",
             json={
@@ -172,15 +211,13 @@ class Drawer:
         return hashlib.sha1(store.encode()).hexdigest()[:12]
 
     def _patch(self, run_id: str, fields: dict[str, Any]) -> None:
-        answer = self.client.request(
-            "PATCH", "/flow_runs/{id}", path_params={"id": run_id}, json=fields
-        )
+        answer = self._send("PATCH", "/flow_runs/{id}", path_params={"id": run_id}, json=fields)
         if answer.status_code == 404:
             raise RunGone(run_id)
         answer.raise_for_status()
 
     def _set_state(self, run_id: str, pic: RunPicture) -> None:
-        answer = self.client.request(
+        answer = self._send(
             "POST",
             "/flow_runs/{id}/set_state",
             path_params={"id": run_id},
@@ -191,7 +228,7 @@ class Drawer:
         answer.raise_for_status()
 
     def _step(self, run_id: str, key: str, name: str) -> None:
-        answer = self.client.request(
+        answer = self._send(
             "POST",
             "/task_runs/",
             json={
@@ -207,7 +244,7 @@ class Drawer:
         answer.raise_for_status()
 
     def _artifact(self, run_id: str, pic: RunPicture) -> None:
-        answer = self.client.request(
+        answer = self._send(
             "POST",
             "/artifacts/",
             json={

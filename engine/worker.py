@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from datetime import datetime
@@ -33,6 +34,10 @@ def work(*, limit: int) -> int:
     """Serve until SIGINT or SIGTERM; returns the process exit code."""
     app = get_app()  # fail fast on a broken configuration, before taking work
     create_schema(app.engine)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("whistle").info(
+        "engine started: store %s", app.engine.url.render_as_string(hide_password=True)
+    )
     stop = threading.Event()
 
     def _stop(_signum: int, _frame: FrameType | None) -> None:

@@ -115,7 +115,7 @@ class World:
         assert result.code == 0, f"whistle {' '.join(args)} failed: {result.err}"
         return result.data
 
-    def intake(self, **fields: Any) -> Any:
+    def intake(self, at: str | None = None, **fields: Any) -> Any:
         values: dict[str, Any] = {
             "category": "wage_arrears",
             "title": "工地拖欠工资",
@@ -128,7 +128,7 @@ class World:
         for key, value in values.items():
             for item in value if isinstance(value, list) else [value]:
                 args += [f"--{key.replace('_', '-')}", str(item)]
-        return self.ok(*args)
+        return self.ok(*args, at=at)
 
 
 @pytest.fixture

@@ -5,9 +5,7 @@ logs, artifacts or events; the test reads every row of every table of Prefect's 
 
 from __future__ import annotations
 
-import json
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +15,7 @@ from uuid import UUID
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
-from prefect.settings import PREFECT_API_URL, get_current_settings
+from prefect.settings import PREFECT_API_URL
 from prefect.states import Scheduled
 from sqlmodel import func, select
 
@@ -28,6 +26,7 @@ from service.app import get_app
 from service.forms import CLEARED
 from service.store.db import session
 from tests.fixtures import ROOT, World
+from tests.prefect_db import prefect_rows
 
 NAME, PHONE, ID_NUMBER = "诸葛卧龙", "13698765432", "150204198001010039"
 SECRETS = (NAME, PHONE, ID_NUMBER, "卧龙", "98765432", "1980010100")
@@ -87,20 +86,6 @@ def execute_here(run_id: UUID) -> None:
         run = client.read_flow_run(run_id)
     with without_heartbeat():
         run_flow(intake_form, flow_run=run, parameters=run.parameters, return_type="state")
-
-
-def prefect_rows() -> list[tuple[str, str]]:
-    """Every row of every table of the Prefect server's database, as text."""
-    url = get_current_settings().server.database.connection_url
-    text = url.get_secret_value() if url is not None else ""
-    path = text.split("///", 1)[1]
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
-        tables = [r[0] for r in db.execute("select name from sqlite_master where type='table'")]
-        rows = []
-        for table in tables:
-            for row in db.execute(f'select * from "{table}"'):
-                rows.append((table, json.dumps(row, ensure_ascii=False, default=str)))
-    return rows
 
 
 def assert_nothing_in_prefect() -> None:
