@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from datetime import datetime
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from types import FrameType
 from typing import Any
 
@@ -30,8 +32,15 @@ def drain_once(*, limit: int, now: datetime | None = None) -> dict[str, Any]:
     }
 
 
-def work(*, limit: int) -> int:
-    """Serve until SIGINT or SIGTERM; returns the process exit code."""
+def running_from(start: datetime) -> Callable[[], datetime]:
+    """A clock that starts at `start` and runs at the wall clock's pace (simulations, tests)."""
+    origin = time.monotonic()
+    return lambda: start + timedelta(seconds=time.monotonic() - origin)
+
+
+def work(*, limit: int, start: datetime | None = None) -> int:
+    """Serve until SIGINT or SIGTERM; returns the process exit code. `start` sets the engine's
+    clock (only with WHISTLE_ALLOW_CLOCK_OVERRIDE=1, checked by the CLI)."""
     app = get_app()  # fail fast on a broken configuration, before taking work
     create_schema(app.engine)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -45,5 +54,5 @@ def work(*, limit: int) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    Engine(app, limit=limit).serve(stop)
+    Engine(app, limit=limit, clock=running_from(start) if start else None).serve(stop)
     return 0

@@ -517,7 +517,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "worker" and not args.once:
         from engine.worker import work
 
-        return work(limit=args.limit)
+        try:
+            start = resolve_now(args.at, get_settings()) if args.at else None
+        except Refused as exc:
+            print(f"whistle: refused: {_one_line(str(exc))}", file=sys.stderr)
+            return 2
+        return work(limit=args.limit, start=start)
     if args.command == "api":
         from api.server import serve
 
