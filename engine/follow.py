@@ -10,8 +10,11 @@ matter's run) is drawn by an engine: no Prefect import here, and none in a front
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime
+
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from engine.presence import engine_alive
 from models.status import Status
@@ -22,6 +25,8 @@ from service.notices.delivery import deliver_pending
 from service.store.db import session
 
 log = logging.getLogger("whistle.engine")
+
+RETRY_AFTER = (0.5, 2.0)  # seconds: a store that drops out for a moment
 
 
 @dataclass(frozen=True)
@@ -58,21 +63,44 @@ def after_action(app: App, stage: str, number: str, now: datetime) -> FollowUp:
 
 def carry_out(app: App, stage: str, number: str, now: datetime) -> FollowUp:
     """Refer a received matter by the rules, then send what its outbox holds. Safe to run again
-    and alongside an engine: each step re-reads the store and claims what it does."""
-    try:
+    and alongside an engine: each step re-reads the store and claims what it does. A store that
+    drops out for a moment is ridden out: tried again after 0.5 s and 2 s."""
+    for wait in (*RETRY_AFTER, None):
+        try:
+            return _carry_out(app, stage, number, now)
+        except Exception as exc:
+            if wait is None or not store_down(exc):
+                log.warning(
+                    "follow-up %s of %s did not finish: %s", stage, number, type(exc).__name__
+                )
+                return FollowUp(stage, error=f"{type(exc).__name__}: {exc}")
+            time.sleep(wait)
+    raise AssertionError("unreachable")
+
+
+def _carry_out(app: App, stage: str, number: str, now: datetime) -> FollowUp:
+    with session(app.engine) as s:
+        matter = get_matter(s, number)
+        matter_id = matter.id
+        received = matter.status == Status.received
+    if received:
         with session(app.engine) as s:
-            matter = get_matter(s, number)
-            matter_id = matter.id
-            received = matter.status == Status.received
-        if received:
-            with session(app.engine) as s:
-                try:
-                    refer_by_rules(session=s, app=app, number=number, now=now)
-                except Refused as exc:  # no rule matches: the center routes it by hand
-                    log.info("%s not referred by the rules: %s", number, exc)
-        outcomes = deliver_pending(app, now=now, matter_id=matter_id)
-    except Exception as exc:
-        log.warning("follow-up %s of %s did not finish: %s", stage, number, type(exc).__name__)
-        return FollowUp(stage, error=f"{type(exc).__name__}: {exc}")
+            try:
+                refer_by_rules(session=s, app=app, number=number, now=now)
+            except Refused as exc:  # no rule matches: the center routes it by hand
+                log.info("%s not referred by the rules: %s", number, exc)
+    outcomes = deliver_pending(app, now=now, matter_id=matter_id)
     sent = sum(o.sent for o in outcomes)
     return FollowUp(stage, finished=True, sent=sent, failed=len(outcomes) - sent)
+
+
+def store_down(exc: BaseException) -> bool:
+    """Whether the exception (or one it came from) is a lost or refused store connection."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OperationalError | InterfaceError) or (
+            isinstance(seen, DBAPIError) and seen.connection_invalidated
+        ):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

@@ -54,7 +54,8 @@ def _state(picture_: RunPicture) -> dict[str, Any]:
         "name": picture_.state_name,
         "message": picture_.message,
         # No pause timeout: Prefect's pause-expiry service only fails pauses that have one.
-        "state_details": {"pause_reschedule": False} if picture_.state.type == "PAUSED" else {},
+        # pause_reschedule: the UI's Resume is refused for a run without a deployment.
+        "state_details": {"pause_reschedule": True} if picture_.state.type == "PAUSED" else {},
     }
 
 

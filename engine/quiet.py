@@ -7,6 +7,10 @@ seconds, and with the heartbeat on every synchronous run waits ~1 s for its thre
 
 from __future__ import annotations
 
+import contextlib
+import logging
+from collections.abc import Iterator
+
 import prefect.context
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, Settings
 
@@ -25,3 +29,33 @@ def without_heartbeat() -> prefect.context.SettingsContext:
         quiet = context.settings.copy_with_update(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
         cached = _quiet[id(context.settings)] = (context.settings, quiet)
     return prefect.context.SettingsContext(profile=context.profile, settings=cached[1])
+
+
+@contextlib.contextmanager
+def quietly() -> Iterator[None]:
+    """Run a flow from the CLI: no heartbeat, and Prefect's console lines muted (they go to the
+    Prefect API as the run's logs; the command prints its own one-line result or refusal)."""
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    loggers = [
+        logging.getLogger(),
+        *(
+            logger
+            for logger in logging.root.manager.loggerDict.values()
+            if isinstance(logger, logging.Logger)
+        ),
+    ]
+    muted = [
+        (handler, handler.level)
+        for logger in loggers
+        for handler in logger.handlers
+        if isinstance(handler, PrefectConsoleHandler)
+    ]
+    for handler, _ in muted:
+        handler.setLevel(logging.CRITICAL + 1)
+    try:
+        with without_heartbeat():
+            yield
+    finally:
+        for handler, level in muted:
+            handler.setLevel(level)

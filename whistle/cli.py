@@ -140,18 +140,18 @@ def cmd_feedback(ctx: Context, a: argparse.Namespace) -> Any:
 
 
 def cmd_sweep(ctx: Context, a: argparse.Namespace) -> Any:
-    from engine.quiet import without_heartbeat
+    from engine.quiet import quietly
     from flows.sweep import deadline_sweep
 
-    with without_heartbeat():
+    with quietly():
         return deadline_sweep(now=ctx.now)
 
 
 def cmd_digest(ctx: Context, a: argparse.Namespace) -> Any:
-    from engine.quiet import without_heartbeat
+    from engine.quiet import quietly
     from flows.digest import daily_digest
 
-    with without_heartbeat():
+    with quietly():
         return daily_digest(now=ctx.now, department=a.department)
 
 
@@ -277,10 +277,10 @@ def cmd_restore(ctx: Context, a: argparse.Namespace) -> Any:
 
 
 def cmd_retention(ctx: Context, a: argparse.Namespace) -> Any:
-    from engine.quiet import without_heartbeat
+    from engine.quiet import quietly
     from flows.retention import personal_data_retention
 
-    with without_heartbeat():
+    with quietly():
         return personal_data_retention(now=ctx.now)
 
 

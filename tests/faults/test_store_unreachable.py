@@ -169,13 +169,13 @@ def test_store_lost_right_after_an_intake_the_sweep_finishes_it(
     invariants.check(direct, [number])
 
 
-def test_a_short_cut_inside_a_flow_is_ridden_out_by_the_task_retry(
+def test_a_short_cut_inside_a_follow_up_is_ridden_out_by_its_retry(
     proxied_world: World, proxy: TcpProxy, direct: sa.engine.Engine
 ) -> None:
-    """Proves: when the store drops out for a moment while a stage flow runs (right after the
-    referral is committed, before its notices are sent), the flow's task retries (1 s later)
-    and finishes in the same command: the departments are notified once, nothing is left for
-    the sweep."""
+    """Proves: when the store drops out for a moment during an action's follow-up (right after
+    the referral is committed, before its notices are sent), the follow-up is tried again (0.5 s
+    later) and finishes in the same command: the departments are notified once, nothing is left
+    for the sweep."""
     w = proxied_world
     blips: list[int] = []
 

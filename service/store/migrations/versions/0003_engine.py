@@ -19,10 +19,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("matter") as batch_op:
-        batch_op.add_column(
-            sa.Column("run_stale", sa.Boolean(), server_default=sa.true(), nullable=False)
-        )
+    # A plain ADD COLUMN (no batch copy of the table, which SQLite's foreign keys refuse).
+    op.add_column(
+        "matter", sa.Column("run_stale", sa.Boolean(), server_default=sa.true(), nullable=False)
+    )
     op.create_index(
         "ix_matter_run_stale",
         "matter",
@@ -69,5 +69,4 @@ def downgrade() -> None:
     op.drop_table("engine_seen")
     op.drop_table("matter_run")
     op.drop_index("ix_matter_run_stale", table_name="matter")
-    with op.batch_alter_table("matter") as batch_op:
-        batch_op.drop_column("run_stale")
+    op.execute("ALTER TABLE matter DROP COLUMN run_stale")  # SQLite 3.35+ and PostgreSQL
