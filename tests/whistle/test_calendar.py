@@ -33,6 +33,7 @@ years:
 
 def part(doc: dict[str, Any], department: str) -> dict[str, Any]:
     found: list[dict[str, Any]] = [a for a in doc["assignments"] if a["department"] == department]
+    assert len(found) == 1
     return found[0]
 
 
