@@ -8,13 +8,13 @@ nothing already set unless `whistle calendar --recompute --apply` is run.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, or_, select
+from sqlalchemy import and_, case, func
+from sqlmodel import Session, col, select
 
 from models.calendar import COVERAGE_LABELS, Coverage, Source, YearCoverage
 from models.deadlines import clock_windows, depends_on_calendar, replayed_due
@@ -353,37 +353,55 @@ class UncoveredYear:
     clocks: int
 
 
-def uncovered_years(session: Session, app: App, now: datetime) -> list[UncoveredYear]:
-    """Years not fully covered (no official 调休) in which running clocks fall due.
+def _running(column: Any, *more: Any) -> Any:
+    """A running clock's due time in `column`, as `running_clocks` decides it, in SQL."""
+    return and_(col(Assignment.clock_start).is_not(None), column.is_not(None), *more)
 
-    Only clocks due from the first such year on (counted from last year) are read, so the cost
-    follows the clocks that reach into uncovered years, not every open part.
+
+# Each clock's due-time column and the part statuses in which it runs (see models/ladder.py).
+CLOCK_COLUMNS = (
+    (col(Assignment.ack_due), (col(Assignment.status) == "referred",)),
+    (col(Assignment.due), ()),
+    (col(Assignment.first_response_due), (col(Assignment.first_response_at).is_(None),)),
+)
+HORIZON = 2  # years ahead: no window with its extensions runs longer than a year
+
+
+def uncovered_years(session: Session, app: App, now: datetime) -> list[UncoveredYear]:
+    """Years from last year to two years ahead, not fully covered (no official 调休), in which
+    running clocks fall due, with how many.
+
+    One aggregate query over the running parts, a count per clock column and year, so the sweep
+    that publishes it reads no rows into memory however many matters are open.
     """
     cal, zone = app.calendar, app.calendar.zone
-    first = now.astimezone(zone).year - 1
-    while first < LAST_YEAR and cal.coverage(first).coverage is Coverage.official:
-        first += 1
-    boundary = datetime(first, 1, 1, tzinfo=zone)
-    query = (
-        select(Assignment)
+    this = now.astimezone(zone).year
+    years = [
+        covered
+        for year in range(this - 1, this + HORIZON + 1)
+        if (covered := cal.coverage(year)).coverage is not Coverage.official
+    ]
+    if not years:
+        return []
+    counts = []
+    for covered in years:
+        start = datetime(covered.year, 1, 1, tzinfo=zone)
+        end = datetime(covered.year + 1, 1, 1, tzinfo=zone)
+        for column, more in CLOCK_COLUMNS:
+            inside = _running(column, column >= start, column < end, *more)
+            counts.append(func.coalesce(func.sum(case((inside, 1), else_=0)), 0))
+    row = session.exec(
+        select(*counts)
+        .select_from(Assignment)
         .join(Matter, col(Matter.id) == Assignment.matter_id)
-        .where(
-            col(Assignment.status).in_(RUNNING),
-            col(Matter.status).in_(OPEN),
-            or_(
-                col(Assignment.due) >= boundary,
-                col(Assignment.ack_due) >= boundary,
-                col(Assignment.first_response_due) >= boundary,
-            ),
-        )
-    )
-    counts: Counter[int] = Counter()
-    for part in session.exec(query).all():
-        for clock in clocks_of(part):
-            year = clock.due.astimezone(zone).year
-            if cal.coverage(year).coverage is not Coverage.official:
-                counts[year] += 1
-    return [UncoveredYear(cal.coverage(y), n) for y, n in sorted(counts.items())]
+        .where(col(Assignment.status).in_(RUNNING), col(Matter.status).in_(OPEN))
+    ).one()
+    per_year = len(CLOCK_COLUMNS)
+    found = [
+        UncoveredYear(covered, sum(int(n) for n in row[i * per_year : (i + 1) * per_year]))
+        for i, covered in enumerate(years)
+    ]
+    return [u for u in found if u.clocks]
 
 
 def clock_warnings(session: Session, app: App, now: datetime) -> list[str]:
