@@ -18,6 +18,7 @@ import pytest
 from models.calendar import CalendarDataWarning
 from tests.fixtures import World
 from whistle import app as app_module
+from whistle.cli import main
 
 DEC24 = "2026-12-24T09:00:00+08:00"  # a Thursday
 LEAD = "T01V01.mediation"  # a green neighbour matter's lead at T01V01
@@ -119,6 +120,11 @@ def test_recompute_moves_only_what_the_new_calendar_changes(world: World) -> Non
     dry = world.ok("calendar", "--recompute", at="2026-12-29T10:00:00+08:00")
     assert (shown(dry), dry["applied"], dry["matters"]) == (expected, False, 2)
     assert world.ok("show", a) == before[a]  # nothing written
+    world.capsys.readouterr()
+    assert main(["calendar", "--recompute", "--at", "2026-12-29T10:00:00+08:00"]) == 0
+    text = world.capsys.readouterr().out
+    assert "按现行日历，2件事项的2个时限将改变（加 --apply 执行）" in text
+    assert f"{a}  {LEAD}  办结 (15wd)  2027-01-15 09:00 → 2027-01-18 09:00" in text
 
     done = world.ok("calendar", "--recompute", "--apply", at="2026-12-29T10:00:00+08:00")
     assert (shown(done), done["applied"], done["matters"]) == (expected, True, 2)
@@ -166,8 +172,6 @@ def test_calendar_command_in_both_languages(world: World, monkeypatch: pytest.Mo
     assert y2026["warning"] is None and "2027年工作日历不完整" in y2027["warning"]
 
     world.capsys.readouterr()
-    from whistle.cli import main
-
     assert main(["calendar", "--year", "2027"]) == 0
     text = world.capsys.readouterr().out
     assert "2027年：仅法定节假日（无调休）（来源：holidays 软件包）" in text
