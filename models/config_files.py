@@ -8,11 +8,21 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from models.durations import Duration
 
@@ -387,3 +397,127 @@ class FigureRule(_Strict):
 
 class FiguresFile(_Strict):
     figures: list[FigureRule] = []
+
+
+# --- holidays.yaml (optional) ----------------------------------------------------------------
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Tags of the two spellings of a district day; the loader leaves them out of the key it names.
+ENTRY_TAGS = frozenset({"as-date", "as-entry"})
+LONGEST_HOLIDAY = 31  # days: a longer run of days off in one entry is a typo
+
+
+def _iso_day(value: Any) -> date:
+    """A date written YYYY-MM-DD. The loader leaves dates as text, so a bad one (2026-02-30)
+    is refused here, naming its key, instead of by YAML without one."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    text = str(value).strip()
+    if not isinstance(value, str) or not _ISO_DATE.match(text):
+        raise ValueError(f"'{text}' is not a date (write YYYY-MM-DD)")
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError(f"'{text}' is not a date ({exc})") from None
+
+
+IsoDay = Annotated[date, BeforeValidator(_iso_day)]
+Date = date  # for annotations inside models that have a field named `date`
+
+
+class DistrictDay(_Strict):
+    """A day this district works or rests unlike the nation, with why."""
+
+    date: IsoDay
+    reason: str = ""
+
+
+def _entry_kind(value: Any) -> str:
+    return "as-entry" if isinstance(value, dict | DistrictDay) else "as-date"
+
+
+# A district day is written as a date alone or as {date: ..., reason: ...}.
+DistrictEntry = Annotated[
+    Annotated[IsoDay, Tag("as-date")] | Annotated[DistrictDay, Tag("as-entry")],
+    Discriminator(_entry_kind),
+]
+
+
+class OfficialDaysOff(_Strict):
+    """One holiday of a State Council notice: one day off (date) or a run of them (from, to)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    name: str = Field(min_length=1, description="the holiday's name, e.g. 春节")
+    name_en: str = ""
+    date: IsoDay | None = None
+    first: IsoDay | None = Field(default=None, alias="from")
+    to: IsoDay | None = None
+
+    @model_validator(mode="after")
+    def _one_day_or_a_run(self) -> OfficialDaysOff:
+        if self.date is not None and (self.first is not None or self.to is not None):
+            raise ValueError("give either date, or from and to, not both")
+        if self.date is None and (self.first is None or self.to is None):
+            raise ValueError("give the day off as date, or the run of days off as from and to")
+        if self.first is not None and self.to is not None:
+            if self.to < self.first:
+                raise ValueError(f"to ({self.to}) is before from ({self.first})")
+            if (self.to - self.first).days >= LONGEST_HOLIDAY:
+                raise ValueError(f"from {self.first} to {self.to} is longer than a month")
+        return self
+
+    def days(self) -> list[Date]:
+        """Every day off of this entry, in order."""
+        if self.date is not None:
+            return [self.date]
+        assert self.first is not None and self.to is not None  # checked above
+        return [date.fromordinal(n) for n in range(self.first.toordinal(), self.to.toordinal() + 1)]
+
+
+class MakeUpWorkday(_Strict):
+    """A weekend day worked in exchange for a holiday (调休上班)."""
+
+    date: IsoDay
+    name: str = Field(min_length=1, description="the holiday it makes up for, e.g. 春节")
+    name_en: str = ""
+
+    @field_validator("date")
+    @classmethod
+    def _a_weekend_day(cls, value: Date) -> Date:
+        if value.weekday() < 5:
+            raise ValueError(
+                f"{value} is a weekday; a make-up working day (调休上班) is a Saturday or Sunday"
+            )
+        return value
+
+
+class YearSchedule(_Strict):
+    """A year's official schedule as the State Council's notice publishes it."""
+
+    notice: str = Field(min_length=1, description="the notice's title and number")
+    published: IsoDay = Field(description="the date of the notice")
+    days_off: list[OfficialDaysOff] = Field(min_length=1)
+    workdays: list[MakeUpWorkday] = []
+
+    @field_validator("workdays", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+
+class HolidaysFile(_Strict):
+    """District days (either way) on top of the national calendar, and official year schedules
+    that replace the holiday packages for their year."""
+
+    workdays: list[DistrictEntry] = []
+    days_off: list[DistrictEntry] = []
+    years: dict[Annotated[int, Field(ge=2000, le=2999)], YearSchedule] = {}
+
+    @field_validator("workdays", "days_off", "years", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: Any, info: ValidationInfo) -> Any:
+        """`workdays:` with nothing after it means none."""
+        if value is None:
+            return {} if info.field_name == "years" else []
+        return value

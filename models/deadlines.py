@@ -6,6 +6,7 @@ whatever the calendar says; working days are counted on the district's WorkCalen
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from models.calendar import WorkCalendar, require_aware
@@ -40,6 +41,22 @@ def due_at(start: datetime, duration: Duration, calendar: WorkCalendar) -> datet
         "days": timedelta(days=duration.amount),
     }[duration.unit]
     return start.astimezone(UTC) + step
+
+
+def replayed_due(
+    start: datetime, window: Duration, extensions: Iterable[Duration], calendar: WorkCalendar
+) -> datetime:
+    """The due time a clock opened at `start` has on `calendar`: its window, then each approved
+    extension counted on from the due time before it, as the approvals moved it."""
+    due = due_at(start, window, calendar)
+    for extension in extensions:
+        due = due_at(due, extension, calendar)
+    return due
+
+
+def depends_on_calendar(window: Duration, extensions: Iterable[Duration]) -> bool:
+    """Whether a calendar change can move this clock: only working days are counted on it."""
+    return any(d.unit == "working_days" for d in (window, *extensions))
 
 
 def describe_duration(duration: Duration, language: str = "zh") -> str:

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from sqlalchemy.engine import Engine
 
-from models.calendar import WorkCalendar, load_overrides
+from models.calendar import WorkCalendar, calendar_for, load_holidays
 from models.config import DistrictConfig, load_config
 from service.errors import Refused, shown
 from service.settings import Settings, get_settings
@@ -40,8 +40,8 @@ class App:
 def build_app(settings: Settings) -> App:
     """Load and check everything an installation needs; raises ConfigError on a broken file."""
     config = load_config(settings.config)
-    workdays, days_off = load_overrides(settings.config / "holidays.yaml")
-    calendar = WorkCalendar(timezone=config.timezone, workdays=workdays, days_off=days_off)
+    holidays = load_holidays(settings.config / "holidays.yaml")
+    calendar = calendar_for(holidays, timezone=config.timezone)
     return App(settings, config, calendar, get_engine(settings.store_url()))
 
 

@@ -11,6 +11,7 @@ from prefect.artifacts import create_table_artifact
 from service.actions import escalate_due as escalate_parts
 from service.actions import feedback_overdue, stuck_in_intake
 from service.app import get_app
+from service.read.calendar import uncovered_years, year_advice
 from service.read.queries import notice_health, overdue_now
 from service.store.db import session
 
@@ -48,16 +49,22 @@ def publish_overdue(now: datetime) -> None:
 
 @task(name="publish sweep summary")
 def publish_sweep(now: datetime, steps: int, referred: int) -> dict[str, int]:
-    """A table artifact for the center: what the sweep did and which notices are stuck."""
+    """A table artifact for the center: what the sweep did, which notices are stuck, and once
+    per year a warning when running clocks fall due in a year the calendar does not fully cover."""
     app = get_app()
     with session(app.engine) as s:
         health = notice_health(s)
+        uncovered = uncovered_years(s, app, now)
     create_table_artifact(
         [
             {"item": "steps taken", "count": steps},
             {"item": "stuck intakes referred", "count": referred},
             {"item": "notices failed, to retry", "count": health["failed"]},
             {"item": "notices dead (whistle notices --failed)", "count": health["dead"]},
+            *(
+                {"item": year_advice(app, year.coverage, year.clocks), "count": year.clocks}
+                for year in uncovered
+            ),
         ],
         key="deadline-sweep",
         description=f"sweep as of {now.isoformat(timespec='minutes')}",

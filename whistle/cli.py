@@ -38,6 +38,7 @@ class Context:
         self.app, self.session, self.now, self.as_json = app, session, now, as_json
         self.stages: list[FollowUp] = []
         self.exit_code = 0  # a handler may report a finding, e.g. a broken timeline chain
+        self.warnings: list[str] = []  # printed on stderr after the result
 
     def stage(self, stage: str, number: str) -> None:
         """The action is committed: leave what follows to a running engine, or do it here."""
@@ -221,8 +222,10 @@ def cmd_init(ctx: Context, a: argparse.Namespace) -> Any:
             f"{ctx.app.config.folder / 'channels.yaml'}: channels: no notice "
             f"channel serves {len(missing)} recipient(s): {shown}"
         )
+    from service.read.calendar import clock_warnings
+
     config = ctx.app.config
-    return {
+    result = {
         "store": ctx.app.engine.url.render_as_string(hide_password=True),
         "schema": current_revision(ctx.app.engine),
         "config": str(config.folder),
@@ -232,6 +235,30 @@ def cmd_init(ctx: Context, a: argparse.Namespace) -> Any:
         "departments": len(config.departments),
         "categories": len(config.categories),
     }
+    # Read last: on SQLite the session's read holds the store's lock until the command ends.
+    ctx.warnings += clock_warnings(ctx.session, ctx.app, ctx.now)
+    return result | {"calendar_warnings": ctx.warnings}
+
+
+def cmd_calendar(ctx: Context, a: argparse.Namespace) -> Any:
+    from service.read import calendar as report
+
+    if a.apply and not a.recompute:
+        raise Refused(
+            "--apply: use it with --recompute"
+            if ctx.app.language == "en"
+            else "--apply：须与 --recompute 一起使用"
+        )
+    if a.recompute:
+        if a.apply:
+            changes = actions.apply_recompute(session=ctx.session, app=ctx.app, now=ctx.now)
+        else:
+            changes = report.recompute(ctx.session, ctx.app)
+        doc = report.recompute_document(ctx.app, changes, applied=a.apply)
+        return doc if ctx.as_json else report.render_changes(doc, ctx.app.language)
+    years = [a.year] if a.year is not None else report.default_years(ctx.app, ctx.now)
+    doc = report.calendar_document(ctx.app, years)
+    return doc if ctx.as_json else report.render_years(doc, ctx.app.language)
 
 
 BROKEN_CHAIN = 4  # exit code of `verify` (and `restore`) when a timeline chain is broken
@@ -461,6 +488,22 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="start", help="first local date (default: 1 January)")
     p.add_argument("--to", dest="end", help="last local date, included (default: today)")
     p.add_argument("--by", choices=["department", "town", "category", "colour"])
+    p = add(
+        "calendar",
+        cmd_calendar,
+        "the working-day calendar: each year's source, holidays, make-up days (调休), "
+        "working days per month",
+    )
+    when = p.add_mutually_exclusive_group()
+    when.add_argument("--year", type=int, help="one year (default: this year and next)")
+    when.add_argument(
+        "--recompute",
+        action="store_true",
+        help="show which running clocks the calendar in force would set differently",
+    )
+    p.add_argument(
+        "--apply", action="store_true", help="move them, recorded on each matter's timeline"
+    )
     p = add("verify", cmd_verify, "check the timeline hash chain of one matter or the whole store")
     p.add_argument("number", nargs="?")
     p = add("backup", cmd_backup, "write the whole store to a new backup file (gzip'd JSON lines)")
@@ -584,6 +627,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return STORE_UNREACHABLE
     assert ctx is not None
     _print(result, args.json, ctx.stages)
+    for warning in ctx.warnings:
+        print(f"whistle: warning: {_one_line(warning, 1000)}", file=sys.stderr)
     for stage in ctx.stages:
         if stage.error:
             print(

@@ -7,6 +7,7 @@ transaction on SQLite), so two answers about one matter never overwrite each oth
 """
 
 from service.actions.answers import acknowledge, progress, report, resolve, return_matter
+from service.actions.calendar import apply_recompute
 from service.actions.escalation import (
     due_parts,
     escalate,
@@ -36,6 +37,7 @@ __all__ = [
     "CENTER",
     "CITIZEN",
     "acknowledge",
+    "apply_recompute",
     "assignments_of",
     "citizen_of",
     "close_without_feedback",

@@ -18,7 +18,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from models.calendar import CalendarDataWarning, WorkCalendar, load_overrides
+from models.calendar import (
+    CalendarDataWarning,
+    Coverage,
+    DayInForce,
+    Source,
+    WorkCalendar,
+    YearCoverage,
+    calendar_for,
+    load_holidays,
+    load_overrides,
+)
 from models.config import ConfigError
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -244,6 +254,7 @@ def test_sample_file_leaves_national_calendar_alone() -> None:
     path = REPO / "config" / "holidays.yaml"
     assert path.is_file()
     assert load_overrides(path) == ([], [])
+    assert load_holidays(path).years == {}  # no official 2027 schedule to cite yet
 
 
 def test_override_file_entry_forms(tmp_path: Path) -> None:
@@ -300,7 +311,9 @@ def test_override_file_errors(tmp_path: Path, text: str, key: str, problem: str)
     assert problem in message
 
 
-# --- beyond the official data ------------------------------------------------------------------
+# --- beyond both packages ---------------------------------------------------------------------
+# chinesecalendar 1.11 knows 2004–2026 and the holidays package 1950–2100: 2103 and 1949 are in
+# neither, and fall back to Monday to Friday with a CalendarDataWarning.
 
 
 def calendar_warnings(caught: list[warnings.WarningMessage]) -> list[str]:
@@ -309,23 +322,25 @@ def calendar_warnings(caught: list[warnings.WarningMessage]) -> list[str]:
 
 def test_year_without_data_falls_back_to_weekends(caplog: pytest.LogCaptureFixture) -> None:
     cal = WorkCalendar()
-    with pytest.warns(CalendarDataWarning, match="2099"):
-        # Friday Jan 2 -> Monday Jan 5: only the weekend is skipped
-        assert cal.add_working_days(local("2099-01-02 10:00"), 1) == local("2099-01-05 10:00")
+    with pytest.warns(CalendarDataWarning, match="2103"):
+        # Friday Jan 5 -> Monday Jan 8: only the weekend is skipped
+        assert cal.add_working_days(local("2103-01-05 10:00"), 1) == local("2103-01-08 10:00")
     assert any(
-        r.name == "whistle.calendar" and r.levelno == logging.WARNING and "2099" in r.message
+        r.name == "whistle.calendar" and r.levelno == logging.WARNING and "2103" in r.message
         for r in caplog.records
     )
-    # weekdays are working days (even Jan 1, which is a holiday in reality), weekends are not
-    assert [cal.is_working_day(d(f"2099-01-0{day}")) for day in range(1, 8)] == [
-        True,  # Thu Jan 1
+    # weekdays are working days (even Jan 1, New Year's Day in reality), weekends are not
+    assert [cal.is_working_day(d(f"2103-01-0{day}")) for day in range(1, 8)] == [
+        True,  # Mon Jan 1
+        True,
+        True,
+        True,
         True,  # Fri
         False,  # Sat
         False,  # Sun
-        True,
-        True,
-        True,
     ]
+    assert cal.coverage(2103) == YearCoverage(2103, Coverage.weekends, Source.none)
+    assert cal.year_days(2103) == []
 
 
 def test_fallback_warns_once_per_year_per_instance() -> None:
@@ -333,31 +348,276 @@ def test_fallback_warns_once_per_year_per_instance() -> None:
         warnings.simplefilter("always")
         cal = WorkCalendar()
         for week in range(10):
-            cal.add_working_days(local("2099-03-02 10:00") + timedelta(weeks=week), 3)
+            cal.add_working_days(local("2103-03-05 10:00") + timedelta(weeks=week), 3)
         assert len(calendar_warnings(caught)) == 1
-        # Tue Dec 30 2098 -> Wed 31 -> Thu Jan 1 2099: 2098 is new for this instance, 2099 is not
-        assert cal.add_working_days(local("2098-12-30 10:00"), 2) == local("2099-01-01 10:00")
+        # Thu Dec 28 2102 -> Fri 29 -> Mon Jan 1 2103: 2102 is new for this instance, 2103 is not
+        assert cal.add_working_days(local("2102-12-28 10:00"), 2) == local("2103-01-01 10:00")
         assert len(calendar_warnings(caught)) == 2
-        # a year before the data starts is handled the same way
-        assert cal.is_working_day(d("2003-06-06"))  # a Friday
-        assert not cal.is_working_day(d("2003-06-07"))  # a Saturday
+        # a year before both packages' data starts is handled the same way
+        assert cal.is_working_day(d("1949-06-10"))  # a Friday
+        assert not cal.is_working_day(d("1949-06-11"))  # a Saturday
         assert len(calendar_warnings(caught)) == 3
-        # known years never warn
+        # years either package knows never warn
         cal.add_working_days(local("2026-02-13 10:00"), 7)
+        cal.add_working_days(local("2027-02-04 10:00"), 7)
         assert len(calendar_warnings(caught)) == 3
         # another instance warns again, once
         other = WorkCalendar()
-        other.add_working_days(local("2099-03-02 10:00"), 20)
-        other.working_days_between(local("2099-03-02 10:00"), local("2099-06-02 10:00"))
+        other.add_working_days(local("2103-03-05 10:00"), 20)
+        other.working_days_between(local("2103-03-05 10:00"), local("2103-06-05 10:00"))
         found = calendar_warnings(caught)
     assert len(found) == 4
-    assert [sum(str(year) in m for m in found) for year in (2098, 2099, 2003)] == [1, 2, 1]
+    assert [sum(str(year) in m for m in found) for year in (2102, 2103, 1949)] == [1, 2, 1]
 
 
 def test_override_in_unknown_year_needs_no_data() -> None:
-    cal = WorkCalendar(workdays=[d("2099-01-03")], days_off=[d("2099-01-05")])
+    cal = WorkCalendar(workdays=[d("2103-01-06")], days_off=[d("2103-01-08")])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        assert cal.is_working_day(d("2099-01-03"))  # Saturday, declared by the district
-        assert not cal.is_working_day(d("2099-01-05"))  # Monday, declared off
+        assert cal.is_working_day(d("2103-01-06"))  # Saturday, declared by the district
+        assert not cal.is_working_day(d("2103-01-08"))  # Monday, declared off
     assert calendar_warnings(caught) == []
+
+
+# --- which source covers which year ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("year", "coverage", "source"),
+    [
+        (2004, Coverage.official, Source.chinesecalendar),  # chinesecalendar's first year
+        (2025, Coverage.official, Source.chinesecalendar),
+        (2026, Coverage.official, Source.chinesecalendar),  # ... and its last (1.11)
+        (2027, Coverage.statutory, Source.holidays),  # holidays 0.108+: no 调休 for 2027
+        (2030, Coverage.statutory, Source.holidays),
+        (2100, Coverage.statutory, Source.holidays),  # the holidays package's last year
+        (2003, Coverage.statutory, Source.holidays),
+        (2101, Coverage.weekends, Source.none),
+        (1949, Coverage.weekends, Source.none),
+    ],
+)
+def test_coverage_per_year(year: int, coverage: Coverage, source: Source) -> None:
+    found = WorkCalendar().coverage(year)
+    assert (found.coverage, found.source, found.notice) == (coverage, source, None)
+
+
+# --- the turn of the year 2026/2027: the holidays package's statutory days ---------------------
+# Expected dates come from what holidays 0.108 and 0.109 list for China 2027 (checked by hand:
+# 元旦 Jan 1; 农历除夕 Feb 5, 春节 Feb 6–8 and 春节（补假） Feb 9–10; 清明节 Apr 5; 劳动节 May 1–2,
+# 补假 May 3–4; 端午节 Jun 9; 中秋节 Sep 15; 国庆节 Oct 1–3, 补假 Oct 4–5), not from the code. The
+# State Council's 2027 notice (with its make-up working days) is not in either package.
+
+YEAR_TURN = [
+    # 5 working days from Mon Dec 28: Dec 29, 30, 31, (Jan 1 off, weekend), Jan 4, Jan 5
+    ("2026-12-28 09:00", 5, "2027-01-05 09:00"),
+    ("2026-12-31 09:00", 1, "2027-01-04 09:00"),  # Thu -> Mon: New Year's Day Friday is off
+    ("2027-02-04 09:00", 1, "2027-02-11 09:00"),  # Thu -> after Feb 5–10
+    ("2027-02-04 09:00", 2, "2027-02-12 09:00"),
+    ("2027-04-02 09:00", 1, "2027-04-06 09:00"),  # Fri -> Tue: 清明 Monday off
+    ("2027-04-30 09:00", 1, "2027-05-05 09:00"),  # Fri -> Wed: May 1–4 off
+    ("2027-06-08 09:00", 1, "2027-06-10 09:00"),  # 端午 Wednesday off
+    ("2027-09-14 09:00", 1, "2027-09-16 09:00"),  # 中秋 Wednesday off
+    ("2027-09-30 09:00", 1, "2027-10-06 09:00"),  # Thu -> Wed: Oct 1–5 off
+]
+
+
+@pytest.mark.parametrize(("start", "n", "expected"), YEAR_TURN)
+def test_the_turn_of_the_year_counts_2027_holidays(
+    cal: WorkCalendar, start: str, n: int, expected: str
+) -> None:
+    # pytest turns warnings into errors: a fallback to weekends would fail this test
+    assert cal.add_working_days(local(start), n) == local(expected)
+    assert cal.working_days_between(local(start), local(expected)) == n
+
+
+def test_2027_lists_statutory_days_and_no_make_up_days(cal: WorkCalendar) -> None:
+    days = cal.year_days(2027)
+    assert not [x for x in days if x.working]
+    off = {x.day.isoformat(): x.name for x in days}
+    assert off["2027-01-01"] == "元旦"
+    assert [k for k in off if k.startswith("2027-02")] == [f"2027-02-{n:02d}" for n in range(5, 11)]
+    assert off["2027-02-05"] == "农历除夕" and off["2027-02-09"] == "春节（补假）"
+    assert {x.source for x in days} == {Source.holidays}
+    english = {x.day.isoformat(): x.name_en for x in days}
+    assert english["2027-02-09"] == "Chinese New Year (Spring Festival) (observed)"
+
+
+def test_2026_lists_the_official_make_up_days(cal: WorkCalendar) -> None:
+    days = {x.day.isoformat(): x for x in cal.year_days(2026)}
+    assert days["2026-01-04"].working and days["2026-01-04"].name == "元旦"
+    assert days["2026-02-14"].working and days["2026-02-28"].working
+    assert not days["2026-02-16"].working and days["2026-02-16"].name == "春节"
+    assert days["2026-02-16"].name_en == "Spring Festival"
+    assert {x.source for x in days.values()} == {Source.chinesecalendar}
+
+
+@pytest.mark.parametrize(
+    ("year", "month", "expected"),
+    [
+        # Feb 2026: 20 weekdays, Feb 16–20 and 23 off, Saturdays 14 and 28 worked
+        (2026, 2, 16),
+        # Oct 2026: 22 weekdays, Oct 1, 2, 5, 6, 7 off, Saturday 10 worked
+        (2026, 10, 18),
+        # Feb 2027 (statutory only): 20 weekdays, Feb 5, 8, 9, 10 off
+        (2027, 2, 16),
+        # Jan 2027: 21 weekdays, Jan 1 off
+        (2027, 1, 20),
+        # Jan 2103 (weekends only): 23 weekdays
+        (2103, 1, 23),
+    ],
+)
+def test_working_days_per_month(year: int, month: int, expected: int) -> None:
+    cal = WorkCalendar()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CalendarDataWarning)
+        assert cal.working_days_per_month(year)[month - 1] == expected
+
+
+# --- an official year schedule in holidays.yaml wins over both packages ------------------------
+# FICTIONAL schedules, made up for these tests: they are not the State Council's.
+
+SCHEDULE_2027 = """years:
+  2027:
+    notice: 测试用放假安排（虚构）
+    published: 2026-12-01
+    days_off:
+      - {name: 元旦, name_en: New Year's Day, from: 2027-01-01, to: 2027-01-03}
+      - {name: 春节, name_en: Spring Festival, from: 2027-02-06, to: 2027-02-13}
+    workdays:
+      - {date: 2027-02-14, name: 春节, name_en: Spring Festival}
+"""
+
+SCHEDULE_2026 = """years:
+  2026:
+    notice: 测试用放假安排（虚构）
+    published: 2025-11-04
+    days_off:
+      - {name: 元旦, date: 2026-01-01}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "n", "expected", "packages"),
+    [
+        # Feb 5 is off in the holidays package, worked in the schedule; Feb 9–10 likewise the
+        # other way round, and Sunday Feb 14 is a make-up working day only the schedule knows.
+        (SCHEDULE_2027, "2027-02-04 09:00", 1, "2027-02-05 09:00", "2027-02-11 09:00"),
+        (SCHEDULE_2027, "2027-02-05 09:00", 1, "2027-02-14 09:00", "2027-02-11 09:00"),
+        (SCHEDULE_2027, "2027-02-05 09:00", 2, "2027-02-15 09:00", "2027-02-12 09:00"),
+        # May 3–4 are off in the holidays package; this schedule has no Labour Day at all
+        (SCHEDULE_2027, "2027-04-30 09:00", 1, "2027-05-03 09:00", "2027-05-05 09:00"),
+        # the 2026 schedule replaces chinesecalendar: Jan 2 worked, Sunday Jan 4 not, and the
+        # Spring Festival it does not list is worked
+        (SCHEDULE_2026, "2026-01-01 09:00", 1, "2026-01-02 09:00", "2026-01-04 09:00"),
+        (SCHEDULE_2026, "2026-02-13 09:00", 1, "2026-02-16 09:00", "2026-02-14 09:00"),
+    ],
+)
+def test_a_year_schedule_wins_over_both_packages(
+    tmp_path: Path, text: str, start: str, n: int, expected: str, packages: str
+) -> None:
+    cal = calendar_for(load_holidays(write(tmp_path, text)))
+    assert cal.add_working_days(local(start), n) == local(expected)
+    assert WorkCalendar().add_working_days(local(start), n) == local(packages)
+
+
+def test_a_year_schedule_is_official_and_named(tmp_path: Path) -> None:
+    cal = calendar_for(load_holidays(write(tmp_path, SCHEDULE_2027)))
+    assert cal.coverage(2027) == YearCoverage(
+        2027, Coverage.official, Source.district, "测试用放假安排（虚构）", d("2026-12-01")
+    )
+    assert cal.coverage(2028).coverage is Coverage.statutory  # the next year is untouched
+    days = cal.year_days(2027)
+    assert [(x.day.isoformat(), x.working, x.name) for x in days][:3] == [
+        ("2027-01-01", False, "元旦"),
+        ("2027-01-02", False, "元旦"),
+        ("2027-01-03", False, "元旦"),
+    ]
+    assert [(x.day.isoformat(), x.name_en) for x in days if x.working] == [
+        ("2027-02-14", "Spring Festival")
+    ]
+    assert len(days) == 3 + 8 + 1
+
+
+def test_district_days_still_win_over_a_year_schedule(tmp_path: Path) -> None:
+    text = SCHEDULE_2027 + "workdays:\n  - {date: 2027-02-08, reason: 防汛值守}\n"
+    cal = calendar_for(load_holidays(write(tmp_path, text)))
+    assert cal.is_working_day(d("2027-02-08"))
+    assert [x for x in cal.year_days(2027) if x.day == d("2027-02-08")] == [
+        DayInForce(d("2027-02-08"), True, "防汛值守", "防汛值守", None)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "problem"),
+    [
+        ("years: [2027]\n", "years", "expected a mapping"),
+        ("years:\n  abc: {}\n", "years.abc", "not a year"),
+        ("years:\n  1999: {}\n", "years.1999", "greater than or equal to 2000"),
+        ("years:\n  2027: {}\n", "years.2027.notice", "missing"),
+        (
+            SCHEDULE_2027.replace("published: 2026-12-01", "published: 2026-12-32"),
+            "years.2027.published",
+            "not a date",
+        ),
+        (SCHEDULE_2027.replace("notice:", "notise:"), "years.2027.notise", "unknown key"),
+        (
+            SCHEDULE_2027.replace("from: 2027-01-01, to: 2027-01-03", "from: 2027-01-01"),
+            "years.2027.days_off[0]",
+            "from and to",
+        ),
+        (
+            SCHEDULE_2027.replace("to: 2027-01-03", "to: 2026-12-30"),
+            "years.2027.days_off[0]",
+            "is before from",
+        ),
+        (
+            SCHEDULE_2027.replace("from: 2027-01-01", "from: 2026-12-31"),
+            "years.2027.days_off[0].from",
+            "not in 2027",
+        ),
+        (
+            SCHEDULE_2027.replace("to: 2027-02-13", "to: 2027-04-13"),
+            "years.2027.days_off[1]",
+            "longer than a month",
+        ),
+        (
+            SCHEDULE_2027.replace("2027-02-06, to: 2027-02-13", "2027-01-03, to: 2027-01-05"),
+            "years.2027.days_off[1]",
+            "also in days_off[0]",
+        ),
+        (
+            SCHEDULE_2027.replace("{date: 2027-02-14,", "{date: 2027-02-13,"),
+            "years.2027.workdays[0].date",
+            "also in days_off[1]",
+        ),
+        (
+            SCHEDULE_2027.replace("{date: 2027-02-14,", "{date: 2027-02-15,"),
+            "years.2027.workdays[0].date",
+            "Saturday or Sunday",
+        ),
+        (
+            SCHEDULE_2027.replace("{date: 2027-02-14,", "{date: 2028-01-01,"),
+            "years.2027.workdays[0].date",
+            "not in 2027",
+        ),
+        (
+            SCHEDULE_2027.replace("{name: 元旦, name_en: New Year's Day,", "{"),
+            "years.2027.days_off[0].name",
+            "missing",
+        ),
+        (
+            SCHEDULE_2027.replace("    days_off:\n", "    days_off:\n    days_off:\n"),
+            "",
+            "written twice",
+        ),
+    ],
+)
+def test_year_schedule_errors_name_the_key(
+    tmp_path: Path, text: str, key: str, problem: str
+) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_holidays(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: {key}: " if key else f"{path}: "), message
+    assert problem in message, message

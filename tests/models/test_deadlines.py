@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from models.calendar import CalendarDataWarning, WorkCalendar
-from models.deadlines import describe_duration, due_at
+from models.deadlines import depends_on_calendar, describe_duration, due_at, replayed_due
 from models.durations import Duration
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -64,10 +64,41 @@ def test_due_at_from_utc_input(cal: WorkCalendar) -> None:
 def test_clock_windows_never_consult_the_calendar(cal: WorkCalendar) -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        assert due_at(local("2099-01-02 10:00"), Duration(7, "days"), cal) == local(
-            "2099-01-09 10:00"
+        # 2103 is in no holiday source: counting working days there would warn
+        assert due_at(local("2103-01-02 10:00"), Duration(7, "days"), cal) == local(
+            "2103-01-09 10:00"
         )
     assert not [w for w in caught if issubclass(w.category, CalendarDataWarning)]
+
+
+@pytest.mark.parametrize(
+    ("start", "window", "extensions", "expected"),
+    [
+        # 15 working days from Thu Dec 24, 2026: Dec 25, 28–31, (Jan 1 off), Jan 4–8, 11–15
+        ("2026-12-24 09:00", "15wd", [], "2027-01-15 09:00"),
+        # then 5 more counted on from Jan 15, as the approval moved it: Jan 18–22
+        ("2026-12-24 09:00", "15wd", ["5wd"], "2027-01-22 09:00"),
+        ("2026-12-24 09:00", "15wd", ["5wd", "2d"], "2027-01-24 09:00"),
+        # 60 calendar days to Monday Feb 22, then 3 working days: Feb 23–25
+        ("2026-12-24 09:00", "60d", ["3wd"], "2027-02-25 09:00"),
+    ],
+)
+def test_replayed_due(
+    cal: WorkCalendar, start: str, window: str, extensions: list[str], expected: str
+) -> None:
+    parsed = [Duration.parse(e) for e in extensions]
+    assert replayed_due(local(start), Duration.parse(window), parsed, cal) == local(expected)
+
+
+@pytest.mark.parametrize(
+    ("window", "extensions", "depends"),
+    [("3wd", [], True), ("60d", [], False), ("60d", ["30d"], False), ("60d", ["5wd"], True)],
+)
+def test_only_working_days_depend_on_the_calendar(
+    window: str, extensions: list[str], depends: bool
+) -> None:
+    parsed = [Duration.parse(e) for e in extensions]
+    assert depends_on_calendar(Duration.parse(window), parsed) is depends
 
 
 @pytest.mark.parametrize("window", ["30m", "2h", "7d", "3wd"])
