@@ -119,6 +119,8 @@ def _geometry(index: int, feature: _Feature) -> BaseGeometry:
 
 def parse_places(path: Path, raw: Any, towns: Iterable[str], villages: Iterable[str]) -> Places:
     """Check a parsed boundaries document against the district's areas and build the lookup."""
+    if not isinstance(raw, dict):
+        raise PlacesError("(top level): expected a GeoJSON FeatureCollection object")
     try:
         document = BoundariesFile.model_validate(raw)
     except ValidationError as exc:
