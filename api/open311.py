@@ -314,7 +314,8 @@ async def submission(
     if "api_key" not in values and api_key:
         values["api_key"] = api_key
     caller = await run_in_threadpool(_submitter, app, str(values.get("api_key", "")), lang)
-    check_jurisdiction(app.config, values.get("jurisdiction_id"), lang)
+    given = values.get("jurisdiction_id") or request.query_params.get("jurisdiction_id")
+    check_jurisdiction(app.config, given, lang)
     code = values.get("service_code")
     if isinstance(code, str) and code not in app.config.categories:
         message = say(lang, "unknown_service", code=code[:40])

@@ -249,6 +249,11 @@ def test_api_key_in_the_query_string_and_the_jurisdiction(api: Api) -> None:
     assert api.world.ok("show", number)["channel"] == "hotline"
     listed = api.get(f"{BASE}/requests.json?jurisdiction_id=whistle.example")
     assert [r["service_request_id"] for r in listed.json()] == [number]
+    elsewhere = api.post(
+        f"{BASE}/requests.json?api_key={hotline}&jurisdiction_id=x.example", data=FORM
+    )
+    [(code, text)] = errors_of(elsewhere, "json")
+    assert code == 400 and text.startswith("jurisdiction_id: 本平台服务的辖区是“whistle.example”")
     wrong = api.get(f"{BASE}/services.xml?jurisdiction_id=elsewhere.example", lang="en")
     assert errors_of(wrong, "xml") == [
         (
