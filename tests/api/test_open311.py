@@ -228,6 +228,9 @@ def test_refusals_in_the_spec_shape_of_each_format(api: Api, fmt: str) -> None:
         assert code == status and description.startswith(text), (change, description)
     missing = api.get(f"{BASE}/requests/M20261126-9999.{fmt}")
     assert errors_of(missing, fmt) == [(404, "没有编号为“M20261126-9999”的诉求")]
+    bad_date = api.get(f"{BASE}/requests.{fmt}?start_date=yesterday")
+    [(code, description)] = errors_of(bad_date, fmt)
+    assert code == 400 and description.startswith("start_date: 应为 ISO-8601 时间")
     nowhere = api.get(f"{BASE}/nothing-here.{fmt}")
     assert errors_of(nowhere, fmt) == [(404, "没有这个地址")]
     too_big = submit(api, fmt, center, description="长" * 100_000)

@@ -51,7 +51,8 @@ def test_the_service_layer_registers_without_name_or_phone(
 
 def test_an_anonymous_matter_closes_at_resolution_and_passes_retention(world: World) -> None:
     app = get_app()
-    matter = act(app, service.register, intake=OpenIntake.model_validate(INTAKE), now=NOW)
+    intake = OpenIntake.model_validate(INTAKE | {"lat": 40.6950, "long": 109.8050})
+    matter = act(app, service.register, intake=intake, now=NOW)
     number = matter.number
     world.ok("refer", number, "--lead", "T01V01.mediation")
     world.ok("ack", number, "--department", "T01V01.mediation")
@@ -79,7 +80,9 @@ def test_an_anonymous_matter_closes_at_resolution_and_passes_retention(world: Wo
     assert world.ok("sweep", at="2026-12-10T09:00:00+08:00") is not None  # nothing left to chase
     assert world.ok("verify", number)["ok"] is True
     world.ok("retention", at="2030-01-01T09:00:00+08:00")
-    assert world.ok("show", number)["status"] == "closed"
+    erased = world.ok("show", number)
+    assert erased["status"] == "closed" and erased["area"] == "T01V01"
+    assert (erased["lat"], erased["long"]) == (None, None)  # the point goes with the person
 
 
 def test_the_cli_intake_still_requires_a_name_and_a_phone(world: World) -> None:
