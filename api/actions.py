@@ -22,6 +22,7 @@ from service.errors import Refused
 from service.store.db import session
 
 Answer = Callable[[str, FollowUp | None], tuple[int, BaseModel | Sequence[BaseModel]]]
+Encoder = Callable[[BaseModel | Sequence[BaseModel]], str]
 
 
 def _encode(body: BaseModel | Sequence[BaseModel]) -> str:
@@ -41,21 +42,24 @@ def perform(
     stage: str | None,
     answer: Answer,
     number: str | None = None,
+    encode: Encoder = _encode,
+    media: str = "application/json",
 ) -> Response:
     """Run `write` (which returns the matter's number) in one transaction, then `stage`, then
-    answer; a key seen before answers as the first time did and writes nothing."""
+    answer; a key seen before answers as the first time did and writes nothing. `encode` and
+    `media` give the answer another format (Open311's XML)."""
     record_id: int | None = None
     if keyed is not None:
         try:
-            found = earlier(app, caller, keyed, lang, now)
+            found = earlier(app, caller, keyed, lang, now, media)
         except Abandoned as lost:
             if number is None:
                 raise Problem(
                     409, "idempotency_pending", say(lang, "idempotency_pending")
                 ) from None
             status, body = answer(number, None)
-            remember(app, lost.record_id, status, _encode(body))
-            return Response(_encode(body), status, media_type="application/json")
+            remember(app, lost.record_id, status, encode(body))
+            return Response(encode(body), status, media_type=media)
         if found is not None:
             return found
     with session(app.engine) as s:
@@ -73,6 +77,8 @@ def perform(
                     stage=stage,
                     answer=answer,
                     number=number,
+                    encode=encode,
+                    media=media,
                 )
         try:
             done = write(s)
@@ -80,7 +86,7 @@ def perform(
             raise refused(exc, lang, lambda code: app.config.department_name(code, lang)) from None
     run = after_action(app, stage, done, now) if stage else None
     status, body = answer(done, run)
-    content = _encode(body)
+    content = encode(body)
     if record_id is not None:
         remember(app, record_id, status, content)
-    return Response(content, status, media_type="application/json")
+    return Response(content, status, media_type=media)

@@ -25,9 +25,10 @@ MAX_BODY = 256 * 1024  # a 20,000-character description, form-encoded, fits with
 DESCRIPTION = """
 Whistle's HTTP API (中心吹哨，部门报到).
 
-- **Open311 GeoReport v2** under `/open311/v2/`: hotlines, grid apps and web forms submit
-  matters (form-encoded, with an `api_key`) and follow them. Errors are the spec's list of
-  `{code, description}`.
+- **Open311 GeoReport v2** under `/open311/v2/`, in XML (`.xml`) and JSON (`.json`):
+  hotlines, grid apps and a city's Open311 app submit matters (form-encoded, with an
+  `api_key`) and follow them; `discovery.xml` says where and how. Errors are the spec's list of
+  `{code, description}` (`<errors><error>` in XML).
 - **Departments and the center** under `/api/matters`: acknowledge, progress, return, report,
   resolve, ask for an extension; the center refers and decides extensions. Send
   `Authorization: Bearer <token>` (from `whistle token create`). A department sees only the
@@ -92,7 +93,7 @@ def create_app() -> FastAPI:
         description=DESCRIPTION,
         lifespan=_lifespan,
         openapi_tags=[
-            {"name": "open311", "description": "Open311 GeoReport v2 (JSON)"},
+            {"name": "open311", "description": "Open311 GeoReport v2 (XML and JSON)"},
             {"name": "matters", "description": "department and center actions"},
             {"name": "citizen feedback", "description": "the single-use feedback link"},
             {"name": "service", "description": "health"},
@@ -101,6 +102,7 @@ def create_app() -> FastAPI:
     install(app)
     app.add_middleware(BodyLimit)
     app.include_router(open311.router)
+    app.include_router(open311.discovery_router)
     app.include_router(matters.router)
     app.include_router(feedback.router)
 

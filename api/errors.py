@@ -1,8 +1,8 @@
 """Errors as callers read them: one shape for /api and /feedback, the Open311 shape under /open311.
 
 /api answers `{"code", "message", "fields": [{"field", "message"}]}`; Open311 clients expect the
-GeoReport v2 array `[{"code": 400, "description": "…"}]`, where a bad key is 403 and any bad
-input 400.
+GeoReport v2 array `[{"code": 400, "description": "…"}]` (in XML under a `.xml` path), where a
+bad key is 403 and any bad input 400.
 """
 
 from __future__ import annotations
@@ -11,13 +11,15 @@ from collections.abc import Callable, Sequence
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from pydantic_core import ErrorDetails
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.i18n import error_message, field_name, negotiate, refusal_field, refusal_message, say
+from api.open311_xml import Format, media_type
+from api.open311_xml import errors as open311_errors
 from models.status import TransitionRefused
 from service.errors import NotFound, Refused
 
@@ -73,17 +75,23 @@ def _clean(text: str) -> str:
     return text.encode("utf-8", "replace").decode("utf-8")
 
 
-def render(path: str, problem: Problem) -> JSONResponse:
-    """The problem as the caller's protocol wants it."""
+def render(path: str, problem: Problem) -> Response:
+    """The problem as the caller's protocol wants it (Open311: in the format of the path's
+    extension, XML for `.xml`)."""
     fields = [
         FieldProblem(field=_clean(f.field), message=_clean(f.message)) for f in problem.fields
     ]
     message = _clean(problem.message)
     if path.startswith(OPEN311):
         status = {401: 403, 409: 400, 422: 400}.get(problem.status, problem.status)
-        items = [f"{f.field}: {f.message}" for f in fields] or [message]
-        body: object = [{"code": status, "description": text} for text in items]
-        return JSONResponse(body, status_code=status, headers=problem.headers)
+        texts = [f"{f.field}: {f.message}" for f in fields] or [message]
+        fmt = Format.xml if path.endswith(".xml") else Format.json
+        return Response(
+            open311_errors(fmt, [(status, text) for text in texts]),
+            status_code=status,
+            media_type=media_type(fmt),
+            headers=problem.headers,
+        )
     shown = ApiError(code=problem.code, message=message, fields=fields)
     return JSONResponse(shown.model_dump(), status_code=problem.status, headers=problem.headers)
 
@@ -116,15 +124,15 @@ def install(app: object) -> None:
     assert isinstance(app, FastAPI)
 
     @app.exception_handler(Problem)
-    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+    async def _problem(request: Request, exc: Problem) -> Response:
         return render(request.url.path, exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
         return render(request.url.path, invalid(exc.errors(), request_language(request)))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         lang = request_language(request)
         key = {404: "no_such_path", 405: "method"}.get(exc.status_code)
         message = say(lang, key) if key else str(exc.detail)
@@ -136,7 +144,7 @@ def install(app: object) -> None:
         )
 
     @app.exception_handler(Refused)
-    async def _refused(request: Request, exc: Refused) -> JSONResponse:
+    async def _refused(request: Request, exc: Refused) -> Response:
         from service.app import get_app
 
         config = get_app().config
@@ -145,7 +153,7 @@ def install(app: object) -> None:
         return render(request.url.path, problem)
 
     @app.exception_handler(TransitionRefused)
-    async def _transition(request: Request, exc: TransitionRefused) -> JSONResponse:
+    async def _transition(request: Request, exc: TransitionRefused) -> Response:
         from service.app import get_app
 
         config = get_app().config
@@ -154,7 +162,7 @@ def install(app: object) -> None:
         return render(request.url.path, problem)
 
     @app.exception_handler(OperationalError)
-    async def _store_down(request: Request, exc: OperationalError) -> JSONResponse:
+    async def _store_down(request: Request, exc: OperationalError) -> Response:
         message = say(request_language(request), "store_down")
         problem = Problem(503, "store_unavailable", message, headers={"Retry-After": "5"})
         return render(request.url.path, problem)

@@ -150,19 +150,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "unknown_service": ("没有编码为“{code}”的服务", "no service with the code '{code}'"),
     "unknown_request": ("没有编号为“{id}”的诉求", "no service request numbered '{id}'"),
-    "name_required": (
-        "请提供反映人姓名（last_name 和/或 first_name）",
-        "the person's name is required (last_name and/or first_name)",
-    ),
     "unknown_area": (
         "没有“{area}”这一区域（请用镇街或村社区的编码或名称）",
         "unknown area '{area}' (use a town or village code, or its name)",
-    ),
-    "no_location": (
-        "无法确定所在区域：请在 address_string 中写明镇街或村社区名称，或提供 attribute[area]"
-        "（配置中没有坐标，仅凭 lat/long 无法定位）",
-        "cannot place the request: name a town or village in address_string, or give "
-        "attribute[area] (the configuration has no coordinates, so lat/long alone cannot)",
     ),
     "bad_status_filter": ("status 只能是 open 或 closed", "status must be open or closed"),
     "received_notice": (

@@ -62,12 +62,12 @@ async def keyed(
 KeyedDep = Annotated[Keyed | None, Depends(keyed)]
 
 
-def replay(record: IdempotencyRecord) -> Response:
+def replay(record: IdempotencyRecord, media: str = "application/json") -> Response:
     assert record.status_code is not None and record.response is not None
     return Response(
         content=record.response,
         status_code=record.status_code,
-        media_type="application/json",
+        media_type=media,
         headers={"Idempotency-Replayed": "true"},
     )
 
@@ -81,7 +81,9 @@ def _find(app: App, caller: str, key: str) -> IdempotencyRecord | None:
         ).first()
 
 
-def earlier(app: App, caller: str, keyed: Keyed, lang: str, now: datetime) -> Response | None:
+def earlier(
+    app: App, caller: str, keyed: Keyed, lang: str, now: datetime, media: str = "application/json"
+) -> Response | None:
     """The first answer for this key, waiting a little if the first request is still running;
     None when the key is new (or its first request never committed an answer: see `abandoned`)."""
     deadline = time.monotonic() + WAIT_FOR_FIRST
@@ -92,7 +94,7 @@ def earlier(app: App, caller: str, keyed: Keyed, lang: str, now: datetime) -> Re
         if record.fingerprint != keyed.fingerprint:
             raise Problem(422, "idempotency_mismatch", say(lang, "idempotency_mismatch"))
         if record.response is not None:
-            return replay(record)
+            return replay(record, media)
         if now - record.created_at > ABANDONED_AFTER:
             raise Abandoned(record.id or 0)
         if time.monotonic() > deadline:

@@ -1,16 +1,19 @@
-"""Open311 GeoReport v2 under /open311/v2: hotlines (12345), grid apps and web forms start
-matters here, and any 311 client can follow them.
+"""Open311 GeoReport v2 under /open311/v2, in XML and JSON: hotlines (12345), grid apps, web
+forms and any city's existing Open311 app start matters here and follow them.
 
-Categories are the services (with their group); the intake attributes (people, risk flags,
-amount, earlier visits, area, title, ID number, channel) are each service's attributes. A
-request is placed in a town or village from `attribute[area]`, `address_id`, or a town or
-village named in `address_string`; the configuration has no coordinates, so `lat`/`long` alone
-cannot place it. POST registers the matter through the service layer and runs the intake flow,
-as `whistle intake` does.
+Every endpoint answers in the format of its extension (`services.xml`, `requests.json`), XML
+being the specification's required one (api/open311_xml.py). Categories are the services (with
+their group); the intake attributes (people, risk flags, amount, earlier visits, area, title, ID
+number, channel) are each service's attributes. A request is placed in a town or village from
+`attribute[area]`, `address_id`, its `lat`/`long` (config/boundaries.geojson), or a town or
+village named in `address_string`. Name and phone are optional: without a phone the matter is
+anonymous (匿名). POST registers the matter through the service layer and runs the intake
+flow, as `whistle intake` does. Reads leave private categories out (api/open311_access.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
@@ -18,7 +21,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlmodel import Session, col, func, select
 
 from api.actions import perform
@@ -26,8 +29,13 @@ from api.context import Installation, Language, Now
 from api.errors import FieldProblem, Open311Error, Problem, invalid
 from api.i18n import say
 from api.idempotency import KeyedDep
+from api.open311_access import Reader, check_jurisdiction, jurisdiction, key_holder, may_see
+from api.open311_access import visible as visible_to
+from api.open311_messages import say311
 from api.open311_models import (
     AttributeValue,
+    Discovery,
+    Endpoint,
     Receipt,
     Service,
     ServiceAttribute,
@@ -36,14 +44,17 @@ from api.open311_models import (
     Submission,
     submission_body,
 )
+from api.open311_xml import Format, XmlResponse, answer, media_type, requested, xml_docs
+from api.open311_xml import body as encoded
 from engine.follow import FollowUp
 from models.config import DistrictConfig
 from models.tables import Assignment, Event, Matter
 from service import actions
+from service.actions.answers import ANONYMOUS
 from service.app import App
-from service.inputs import IntakeRequest, outcome_label
+from service.inputs import OpenIntake, outcome_label
 from service.store.db import session
-from service.tokens import Caller, authenticate
+from service.tokens import Caller
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     "4XX": {
@@ -51,9 +62,13 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         "description": "400 bad input, 403 bad api_key, 404 not found, 413 body too large",
     }
 }
-router = APIRouter(prefix="/open311/v2", tags=["open311"], responses=ERRORS)
+router = APIRouter(prefix="/open311/v2", tags=["open311"])
+# The discovery document is also found one level up, where some clients look for it.
+discovery_router = APIRouter(prefix="/open311", tags=["open311"])
 
-WINDOW = timedelta(days=90)
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+FORMATS = ["text/xml", "application/json"]
+WINDOW = timedelta(days=90)  # the widest start_date..end_date the specification allows
 FIRST_YEAR, LAST_YEAR = 1970, 2100
 MOST = 1000
 GROUPS = {
@@ -62,6 +77,44 @@ GROUPS = {
     "services": ("服务", "Services"),
     "general": ("其他", "General"),
 }
+Fmt = Annotated[Format, Depends(requested)]
+Endpoint311 = Callable[..., Response]
+
+
+def both(
+    path: str,
+    *,
+    model: Any,
+    root: str,
+    item: str | None,
+    example: str,
+    on: APIRouter = router,
+    method: str = "GET",
+    **route: Any,
+) -> Callable[[Endpoint311], Endpoint311]:
+    """Serve one endpoint as `path.json` and `path.xml`; each documents its own format."""
+
+    def register(endpoint: Endpoint311) -> Endpoint311:
+        on.add_api_route(
+            f"{path}.json",
+            endpoint,
+            methods=[method],
+            response_model=model,
+            responses=ERRORS,
+            **route,
+        )
+        on.add_api_route(
+            f"{path}.xml",
+            endpoint,
+            methods=[method],
+            response_model=None,
+            response_class=XmlResponse,
+            responses=xml_docs(root, item, example, route.get("status_code", 200)),
+            **route,
+        )
+        return endpoint
+
+    return register
 
 
 def _pick(lang: str, pair: tuple[str, str]) -> str:
@@ -71,14 +124,31 @@ def _pick(lang: str, pair: tuple[str, str]) -> str:
 # --- services ---------------------------------------------------------------------------------
 
 
-@router.get("/services.json", response_model=list[Service], summary="Service list")
-def services(app: Installation, lang: Language) -> list[Service]:
-    """Every matter category as a service, with its group (disputes, petitions, services)."""
-    return [
+SERVICE_XML = (
+    "<service_code>labour</service_code><service_name>劳动纠纷</service_name>"
+    "<description>劳动纠纷</description><metadata>true</metadata><type>realtime</type>"
+    "<keywords>labour</keywords><group>矛盾纠纷</group>"
+)
+
+
+@both(
+    "/services",
+    model=list[Service],
+    root="services",
+    item="service",
+    example=SERVICE_XML,
+    summary="Service list",
+    dependencies=[Depends(jurisdiction)],
+)
+def services(app: Installation, lang: Language, fmt: Fmt) -> Response:
+    """Every matter category as a service, with its group (disputes, petitions, services); a
+    private category says that its requests are not public."""
+    listed = [
         Service(
             service_code=c.code,
             service_name=app.config.category_name(c.code, lang),
-            description=app.config.category_name(c.code, lang),
+            description=app.config.category_name(c.code, lang)
+            + ("" if c.public else say311(lang, "private_service")),
             metadata=True,
             type="realtime",
             keywords=c.code,
@@ -86,6 +156,7 @@ def services(app: Installation, lang: Language) -> list[Service]:
         )
         for c in app.config.categories.values()
     ]
+    return answer(fmt, "services", "service", listed)
 
 
 def _attributes(config: DistrictConfig, lang: str) -> list[ServiceAttribute]:
@@ -139,10 +210,7 @@ def _attributes(config: DistrictConfig, lang: str) -> list[ServiceAttribute]:
         (
             "area",
             "singlevaluelist",
-            (
-                "所在镇街或村社区；不填则从 address_string 中识别",
-                "town or village; default: found in address_string",
-            ),
+            (say311("zh", "area_help"), say311("en", "area_help")),
             ("所在区域", "Area"),
             areas,
         ),
@@ -187,16 +255,21 @@ ServiceCode = Annotated[
 ]
 
 
-@router.get(
-    "/services/{service_code}.json",
-    response_model=ServiceDefinition,
+@both(
+    "/services/{service_code}",
+    model=ServiceDefinition,
+    root="service_definition",
+    item=None,
+    example="<service_code>labour</service_code><attributes><attribute>…</attribute></attributes>",
     summary="Service definition",
+    dependencies=[Depends(jurisdiction)],
 )
-def definition(service_code: ServiceCode, app: Installation, lang: Language) -> ServiceDefinition:
+def definition(service_code: ServiceCode, app: Installation, lang: Language, fmt: Fmt) -> Response:
     """The intake attributes a request of this service may carry."""
     if service_code not in app.config.categories:
         raise Problem(404, "not_found", say(lang, "unknown_service", code=service_code))
-    return ServiceDefinition(service_code=service_code, attributes=_attributes(app.config, lang))
+    shown = ServiceDefinition(service_code=service_code, attributes=_attributes(app.config, lang))
+    return answer(fmt, "service_definition", None, shown)
 
 
 # --- submitting -------------------------------------------------------------------------------
@@ -208,21 +281,27 @@ class Submitted:
     form: Submission
 
 
-def _key_holder(app: App, api_key: str, lang: str) -> Caller:
+def _submitter(app: App, api_key: str, lang: str) -> Caller:
     """The center or intake channel behind an api_key; 403 for none, a bad one or a
     department's (departments act under /api, they do not register matters)."""
-    with session(app.engine) as s:
-        caller = authenticate(s, api_key)
-    if isinstance(caller, str):
-        raise Problem(403, "forbidden", say(lang, "api_key"))
+    caller = key_holder(app, api_key, lang)
     if caller.scope == "department":
         raise Problem(403, "forbidden", say(lang, "api_key_scope"))
     return caller
 
 
-async def submission(request: Request, app: Installation, lang: Language) -> Submitted:
+async def submission(
+    request: Request,
+    app: Installation,
+    lang: Language,
+    api_key: Annotated[
+        str | None,
+        Query(max_length=200, description="the api_key, when not in the form"),
+    ] = None,
+) -> Submitted:
     """The form, read as the spec sends it (attribute[flags][] repeated for several flags); the
-    api_key is checked first, so a caller without a good key learns nothing else."""
+    api_key (from the form, else the query string) is checked first, so a caller without a good
+    key learns nothing else; then the jurisdiction, then the service (404 when unknown)."""
     await request.body()  # kept, so the Idempotency-Key fingerprint can read it too
     form = await request.form()
     values: dict[str, Any] = {}
@@ -232,7 +311,17 @@ async def submission(request: Request, app: Installation, lang: Language) -> Sub
             values["attribute[flags][]"] = values.get("attribute[flags][]", []) + items
         elif items:
             values[key] = items[-1]
-    caller = await run_in_threadpool(_key_holder, app, str(values.get("api_key", "")), lang)
+    if "api_key" not in values and api_key:
+        values["api_key"] = api_key
+    caller = await run_in_threadpool(_submitter, app, str(values.get("api_key", "")), lang)
+    given = values.get("jurisdiction_id") or request.query_params.get("jurisdiction_id")
+    check_jurisdiction(app.config, given, lang)
+    code = values.get("service_code")
+    if isinstance(code, str) and code not in app.config.categories:
+        message = say(lang, "unknown_service", code=code[:40])
+        raise Problem(
+            404, "not_found", message, [FieldProblem(field="service_code", message=message)]
+        )
     try:
         return Submitted(caller, Submission.model_validate(values))
     except ValidationError as exc:
@@ -257,25 +346,36 @@ def place(config: DistrictConfig, text: str) -> str | None:
     return None
 
 
+def _refuse(field: str, message: str) -> Problem:
+    return Problem(400, "invalid_input", message, [FieldProblem(field=field, message=message)])
+
+
 def _area(config: DistrictConfig, form: Submission, lang: str) -> tuple[str, str]:
-    """(field, area code) for the request, or a 400 saying how to place it."""
+    """(field, area code) for the request: the area or address_id given, else the point's
+    village or town, else a place named in the address; or a 400 saying how to place it."""
     for field, given in (("attribute[area]", form.area), ("address_id", form.address_id)):
         if given:
             code = config.find_area(given)
             if code is None:
-                message = say(lang, "unknown_area", area=given)
-                raise Problem(
-                    400, "invalid_input", message, [FieldProblem(field=field, message=message)]
-                )
+                raise _refuse(field, say(lang, "unknown_area", area=given))
             return field, code
+    if (form.lat is None) != (form.long is None):
+        raise _refuse("lat" if form.lat is None else "long", say311(lang, "pair"))
+    if form.lat is not None and form.long is not None and config.places is not None:
+        code = config.places.locate(form.lat, form.long)
+        if code is None:
+            district = config.district.name_en if lang == "en" else config.district.name
+            message = say311(lang, "outside", lat=form.lat, long=form.long, district=district)
+            raise _refuse("lat", message)
+        return "lat", code
     if form.address_string:
         code = place(config, form.address_string)
         if code is not None:
             return "address_string", code
-    message = say(lang, "no_location")
-    raise Problem(
-        400, "invalid_input", message, [FieldProblem(field="address_string", message=message)]
-    )
+    message = say311(lang, "no_location")
+    if form.lat is not None and config.places is None:
+        message += say311(lang, "no_boundaries")
+    raise _refuse("address_string", message)
 
 
 def _name(form: Submission) -> str:
@@ -285,39 +385,43 @@ def _name(form: Submission) -> str:
     return " ".join(p for p in (first, last) if p)
 
 
-def _title(form: Submission) -> str:
+def _description(app: App, form: Submission, lang: str) -> str:
+    """What happened: as written, else the title, else the service's name where it says enough
+    (not for 其他); stored in the installation's language."""
+    config = app.config
+    if form.description:
+        return form.description
     if form.title:
         return form.title
-    first_line = form.description.strip().splitlines()[0].strip()
+    category = config.categories[form.service_code]
+    if category.needs_description:
+        name = config.category_name(category.code, lang)
+        raise _refuse("description", say311(lang, "needs_description", service=name))
+    return config.category_name(category.code, app.language)
+
+
+def _title(form: Submission, description: str) -> str:
+    if form.title:
+        return form.title
+    first_line = description.strip().splitlines()[0].strip()
     return first_line if len(first_line) <= 30 else first_line[:30] + "…"
 
 
-def intake_request(app: App, form: Submission, channel: str, lang: str) -> IntakeRequest:
-    """The Open311 form as the intake every interface registers."""
+def intake_request(app: App, form: Submission, channel: str, lang: str) -> OpenIntake:
+    """The Open311 form as the intake every interface registers; name and phone may be left
+    out (anonymous), the coordinates are kept on the matter, not in its text."""
     config = app.config
-    if form.service_code not in config.categories:
-        message = say(lang, "unknown_service", code=form.service_code)
-        raise Problem(
-            400, "invalid_input", message, [FieldProblem(field="service_code", message=message)]
-        )
-    name = _name(form)
-    if not name:
-        message = say(lang, "name_required")
-        raise Problem(
-            400, "invalid_input", message, [FieldProblem(field="last_name", message=message)]
-        )
     _, area = _area(config, form, lang)
-    description = form.description
+    description = _description(app, form, lang)
+    title = _title(form, description)
     if form.address_string:
         description += f"\n{'Address' if lang == 'en' else '地址'}: {form.address_string}"
-    if form.lat is not None and form.long is not None:
-        description += f"\n{'Position' if lang == 'en' else '坐标'}: {form.lat},{form.long}"
     values = {
         "category": form.service_code,
-        "title": _title(form),
+        "title": title,
         "description": description,
         "area": area,
-        "name": name,
+        "name": _name(form),
         "phone": form.phone or "",
         "id_number": form.id_number,
         "people": form.people or 1,
@@ -325,9 +429,11 @@ def intake_request(app: App, form: Submission, channel: str, lang: str) -> Intak
         "amount": form.amount or 0,
         "visits": form.visits or 0,
         "channel": channel,
+        "lat": form.lat if form.long is not None else None,
+        "long": form.long if form.lat is not None else None,
     }
     try:
-        return IntakeRequest.model_validate(values)
+        return OpenIntake.model_validate(values)
     except ValidationError as exc:
         aliases = {
             "id_number": "attribute[id_number]",
@@ -342,18 +448,23 @@ def intake_request(app: App, form: Submission, channel: str, lang: str) -> Intak
 Form = Annotated[Submitted, Depends(submission)]
 
 
-@router.post(
-    "/requests.json",
+@both(
+    "/requests",
+    method="POST",
+    model=list[Receipt],
+    root="service_requests",
+    item="request",
+    example="<service_request_id>M20261126-0001</service_request_id>"
+    "<service_notice>已受理…</service_notice><account_id/>",
     status_code=201,
-    response_model=list[Receipt],
     summary="Submit a request (starts a matter)",
     openapi_extra=submission_body(),
 )
 def submit(
-    app: Installation, lang: Language, now: Now, submitted: Form, keyed: KeyedDep
+    app: Installation, lang: Language, now: Now, fmt: Fmt, submitted: Form, keyed: KeyedDep
 ) -> Response:
     """Register a matter (受理) from a 311 client; the intake flow grades and refers it at once.
-    Answers the new matter's number as `service_request_id`."""
+    Answers the new matter's number as `service_request_id` (every service is realtime)."""
     caller, form = submitted.caller, submitted.form
     channel = caller.holder if caller.scope == "intake" else form.channel or "web"
     intake = intake_request(app, form, channel, lang)
@@ -361,9 +472,15 @@ def submit(
     def write(s: Session) -> str:
         return actions.register(session=s, app=app, intake=intake, now=now).number
 
-    def answer(number: str, run: FollowUp | None) -> tuple[int, list[Receipt]]:
-        notice = say(lang, "received_notice", number=number)
+    def receipt(number: str, run: FollowUp | None) -> tuple[int, list[Receipt]]:
+        if intake.anonymous:
+            notice = say311(lang, "received_anonymous", number=number)
+        else:
+            notice = say(lang, "received_notice", number=number)
         return 201, [Receipt(service_request_id=number, service_notice=notice)]
+
+    def encode(shaped: BaseModel | Sequence[BaseModel]) -> str:
+        return encoded(fmt, "service_requests", "request", shaped)
 
     return perform(
         app=app,
@@ -373,7 +490,9 @@ def submit(
         keyed=keyed,
         write=write,
         stage="intake",
-        answer=answer,
+        answer=receipt,
+        encode=encode,
+        media=media_type(fmt),
     )
 
 
@@ -401,6 +520,8 @@ def status_notes(app: App, matter: Matter, lang: str) -> str:
             else "closed (no feedback in time)",
         ),
     }
+    if matter.feedback == ANONYMOUS:
+        notes["closed"] = (say311("zh", "closed_anonymous"), say311("en", "closed_anonymous"))
     pair = notes.get(matter.status, (matter.status, matter.status))
     return pair[1] if en else pair[0]
 
@@ -449,6 +570,8 @@ def as_requests(s: Session, app: App, matters: list[Matter], lang: str) -> list[
                 if lang == "en" and place_name.name_en
                 else place_name.name,
                 address_id=m.area,
+                lat=m.lat,
+                long=m.long,
             )
         )
     return out
@@ -465,11 +588,53 @@ def _local(moment: datetime, app: App, field: str, lang: str) -> datetime:
     return moment.astimezone(UTC)
 
 
-@router.get("/requests.json", response_model=list[ServiceRequest], summary="Find requests")
+def _window(
+    app: App, now: datetime, start_date: datetime | None, end_date: datetime | None, lang: str
+) -> tuple[datetime, datetime]:
+    """The received-between window: at most 90 days, the last 90 without dates, 90 days from
+    the one date given."""
+    start = _local(start_date, app, "start_date", lang) if start_date else None
+    end = _local(end_date, app, "end_date", lang) if end_date else None
+    if start is None and end is None:
+        return now - WINDOW, now
+    if start is None:
+        assert end is not None
+        return end - WINDOW, end
+    if end is None:
+        return start, start + WINDOW
+    if end < start:
+        raise Problem(400, "invalid_input", say(lang, "window"))
+    if end - start > WINDOW:
+        raise _refuse("end_date", say311(lang, "window_span", days=WINDOW.days))
+    return start, end
+
+
+REQUEST_XML = (
+    "<service_request_id>M20261126-0001</service_request_id><status>open</status>"
+    "<status_notes>已交人社办理，等待签收</status_notes><service_name>拖欠工资</service_name>"
+    "<service_code>wage_arrears</service_code><agency_responsible>人社</agency_responsible>"
+    "<service_notice/><requested_datetime>2026-11-26T09:00:00+08:00</requested_datetime>"
+    "<updated_datetime>…</updated_datetime><expected_datetime>…</expected_datetime>"
+    "<address>和平社区</address><address_id>T01V01</address_id><zipcode/>"
+    "<lat>40.69</lat><long>109.81</long><media_url/>"
+)
+
+
+@both(
+    "/requests",
+    model=list[ServiceRequest],
+    root="service_requests",
+    item="request",
+    example=REQUEST_XML,
+    summary="Find requests",
+    dependencies=[Depends(jurisdiction)],
+)
 def find_requests(
     app: Installation,
     lang: Language,
     now: Now,
+    fmt: Fmt,
+    reader: Reader,
     service_request_id: Annotated[
         str | None,
         Query(
@@ -492,17 +657,15 @@ def find_requests(
         str | None,
         Query(max_length=20, pattern=r"^[A-Za-z, ]*$", description="open, closed, or open,closed"),
     ] = None,
-) -> list[ServiceRequest]:
-    """Requests newest first, at most 1,000; without dates, those received in the last 90 days."""
+) -> Response:
+    """Requests newest first, at most 1,000, received within at most 90 days (without dates,
+    the last 90); private categories only with a key that may see them."""
     query = select(Matter).order_by(col(Matter.created_at).desc(), col(Matter.id).desc())
     if service_request_id:
         numbers = [n.strip().upper() for n in service_request_id.split(",") if n.strip()]
         query = query.where(col(Matter.number).in_(numbers[:MOST]))
     else:
-        end = _local(end_date, app, "end_date", lang) if end_date else now
-        start = _local(start_date, app, "start_date", lang) if start_date else end - WINDOW
-        if end < start:
-            raise Problem(400, "invalid_input", say(lang, "window"))
+        start, end = _window(app, now, start_date, end_date, lang)
         query = query.where(col(Matter.created_at) >= start, col(Matter.created_at) <= end)
         if service_code:
             codes = [c.strip() for c in service_code.split(",") if c.strip()]
@@ -515,27 +678,97 @@ def find_requests(
                 query = query.where(Matter.status != "closed")
             elif wanted == {"closed"}:
                 query = query.where(Matter.status == "closed")
+    query = visible_to(query, app.config, reader)
     with session(app.engine) as s:
-        return as_requests(s, app, list(s.exec(query.limit(MOST)).all()), lang)
+        found = as_requests(s, app, list(s.exec(query.limit(MOST)).all()), lang)
+    return answer(fmt, "service_requests", "request", found)
 
 
 RequestId = Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,30}$", description="the matter number")]
 
 
-@router.get(
-    "/requests/{service_request_id}.json",
-    response_model=list[ServiceRequest],
+@both(
+    "/requests/{service_request_id}",
+    model=list[ServiceRequest],
+    root="service_requests",
+    item="request",
+    example=REQUEST_XML,
     summary="One request",
+    dependencies=[Depends(jurisdiction)],
 )
 def one_request(
-    service_request_id: RequestId, app: Installation, lang: Language
-) -> list[ServiceRequest]:
-    """One request, as a list of one (the spec's shape)."""
+    service_request_id: RequestId, app: Installation, lang: Language, fmt: Fmt, reader: Reader
+) -> Response:
+    """One request, as a list of one (the spec's shape); a private one, without a key that may
+    see it, answers 404 exactly like a number that does not exist."""
     with session(app.engine) as s:
         matter = s.exec(
             select(Matter).where(Matter.number == service_request_id.strip().upper())
         ).first()
-        if matter is None:
+        if matter is None or not may_see(app.config, reader, matter):
             message = say(lang, "unknown_request", id=service_request_id)
             raise Problem(404, "not_found", message)
-        return as_requests(s, app, [matter], lang)
+        found = as_requests(s, app, [matter], lang)
+    return answer(fmt, "service_requests", "request", found)
+
+
+TokenId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,100}$", description="a token")]
+
+
+@both(
+    "/tokens/{token_id}",
+    model=None,
+    root="service_requests",
+    item="request",
+    example="<service_request_id/><token/>",
+    summary="Request id from a token",
+)
+def token(token_id: TokenId, lang: Language) -> Response:
+    """Every service is realtime: a submission answers its service_request_id at once and no
+    tokens are issued, so every token is unknown (404)."""
+    raise Problem(404, "not_found", say311(lang, "no_token", id=token_id))
+
+
+# --- discovery --------------------------------------------------------------------------------
+
+
+def _discovery(app: Installation, fmt: Fmt) -> Response:
+    """Where this endpoint is, what it speaks (XML and JSON), and who to ask; from
+    config/open311.yaml."""
+    config = app.config.open311
+    url = config.url or f"{app.settings.link_base.rstrip('/')}/open311/v2"
+    changeset = config.changeset.isoformat() if config.changeset else None
+    shown = Discovery(
+        changeset=changeset,
+        contact=config.contact,
+        key_service=config.key_service,
+        endpoints=[
+            Endpoint(
+                specification=SPECIFICATION,
+                url=url,
+                changeset=changeset,
+                type=config.type,
+                formats=FORMATS,
+            )
+        ],
+    )
+    return answer(fmt, "discovery", None, shown)
+
+
+DISCOVERY_XML = (
+    "<changeset>2026-11-01T00:00:00+08:00</changeset><contact>…</contact><key_service>…"
+    "</key_service><endpoints><endpoint><specification>http://wiki.open311.org/GeoReport_v2"
+    "</specification><url>https://whistle.example/open311/v2</url><changeset>…</changeset>"
+    "<type>production</type><formats><format>text/xml</format><format>application/json"
+    "</format></formats></endpoint></endpoints>"
+)
+for _router in (router, discovery_router):
+    both(
+        "/discovery",
+        model=Discovery,
+        root="discovery",
+        item=None,
+        example=DISCOVERY_XML,
+        on=_router,
+        summary="Discovery",
+    )(_discovery)

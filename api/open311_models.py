@@ -1,4 +1,5 @@
-"""The Open311 GeoReport v2 shapes: services, service definitions, requests and the intake form.
+"""The Open311 GeoReport v2 shapes: services, service definitions, requests, the intake form and
+the discovery document.
 
 Field names are the spec's. What a citizen told us in person (name, phone, ID number, their
 address and the free text) never appears in a response: 311 request lists are public by design.
@@ -86,19 +87,34 @@ class Submission(BaseModel):
         min_length=1,
         max_length=200,
         description="a token of the center or "
-        "of an intake channel (`whistle token create --channel hotline`)",
+        "of an intake channel (`whistle token create --channel hotline`); it may come in the "
+        "query string instead",
+    )
+    jurisdiction_id: str | None = Field(
+        default=None, max_length=100, description="optional; when given, this endpoint's own"
     )
     service_code: str = Field(min_length=1, max_length=40, description="a category code")
-    description: str = Field(min_length=1, max_length=MAX_DESCRIPTION)
-    first_name: str | None = Field(default=None, max_length=50)
-    last_name: str | None = Field(default=None, max_length=50)
-    phone: str | None = Field(default=None, max_length=30)
+    description: str | None = Field(
+        default=None,
+        max_length=MAX_DESCRIPTION,
+        description="what happened; optional where the title or the service says enough",
+    )
+    first_name: str | None = Field(default=None, max_length=50, description="optional")
+    last_name: str | None = Field(default=None, max_length=50, description="optional")
+    phone: str | None = Field(
+        default=None,
+        max_length=30,
+        description="optional; without it the request is anonymous (匿名): nobody is asked for "
+        "feedback, and it closes when resolved",
+    )
     email: str | None = Field(default=None, max_length=200, description="accepted, not kept")
     device_id: str | None = Field(default=None, max_length=200, description="accepted, not kept")
     account_id: str | None = Field(default=None, max_length=200, description="accepted, not kept")
     media_url: str | None = Field(default=None, max_length=500, description="accepted, not kept")
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    long: float | None = Field(default=None, ge=-180, le=180)
+    lat: float | None = Field(
+        default=None, ge=-90, le=90, description="WGS 84; with long, places the request"
+    )
+    long: float | None = Field(default=None, ge=-180, le=180, description="WGS 84")
     address_string: str | None = Field(default=None, max_length=500)
     address_id: str | None = Field(default=None, max_length=60, description="an area code")
     title: str | None = Field(default=None, alias="attribute[title]", max_length=200)
@@ -109,6 +125,25 @@ class Submission(BaseModel):
     id_number: str | None = Field(default=None, alias="attribute[id_number]", max_length=30)
     channel: str | None = Field(default=None, alias="attribute[channel]", max_length=20)
     flags: list[str] = Field(default=[], alias="attribute[flags][]", max_length=20)
+
+
+class Endpoint(BaseModel):
+    """One endpoint in the discovery document."""
+
+    specification: str = Field(description="http://wiki.open311.org/GeoReport_v2")
+    url: str
+    changeset: str | None = Field(description="when the endpoint last changed")
+    type: Literal["production", "test"]
+    formats: list[str] = Field(description="text/xml and application/json")
+
+
+class Discovery(BaseModel):
+    """Where the endpoint is, what it speaks, and who to ask (discovery.json / .xml)."""
+
+    changeset: str | None
+    contact: str
+    key_service: str = Field(description="how a city's app gets an api_key")
+    endpoints: list[Endpoint]
 
 
 def without_null(schema: Any) -> Any:

@@ -140,6 +140,11 @@ class MatterView(BaseModel):
     description: str
     people: int
     flags: list[str]
+    anonymous: bool = Field(
+        default=False, description="匿名: no phone was left; closed at resolution, no feedback"
+    )
+    lat: float | None = Field(default=None, description="where an Open311 app placed it")
+    long: float | None = None
     citizen: CitizenView
     lead_department: str | None
     co_departments: list[str]

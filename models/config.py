@@ -36,6 +36,7 @@ from models.config_files import (
     Flag,
     GradeRule,
     GradingFile,
+    Open311File,
     RetentionFile,
     RetentionPeriod,
     RoutingFile,
@@ -46,6 +47,8 @@ from models.config_files import (
     UnitTemplate,
     Village,
 )
+from models.places import FILENAME as BOUNDARIES
+from models.places import Places, PlacesError, load_places
 
 
 class ConfigError(Exception):
@@ -73,6 +76,8 @@ class DistrictConfig(BaseModel):
     schedules: SchedulesFile
     retention: RetentionFile = RetentionFile()
     figures: FiguresFile = FiguresFile()
+    open311: Open311File = Open311File()
+    places: Places | None = None  # the areas' boundaries, when boundaries.geojson is there
     towns: dict[str, Town]
     villages: dict[str, tuple[Village, Town]]
 
@@ -294,12 +299,23 @@ def load_config(folder: Path) -> DistrictConfig:
     if (folder / "retention.yaml").is_file():
         retention = _read(folder, "retention.yaml", RetentionFile)
     figures = _figures(folder, categories, channels_in)
+    open311 = Open311File()
+    if (folder / "open311.yaml").is_file():
+        open311 = _read(folder, "open311.yaml", Open311File)
+    places = None
+    if (folder / BOUNDARIES).is_file():
+        try:
+            places = load_places(folder / BOUNDARIES, towns, villages)
+        except PlacesError as exc:
+            raise ConfigError(f"{folder / BOUNDARIES}: {exc}") from None
 
     return DistrictConfig(
         folder=folder,
         schedules=schedules,
         retention=retention,
         figures=figures,
+        open311=open311,
+        places=places,
         district=district,
         departments=departments,
         categories=categories,
@@ -385,6 +401,7 @@ __all__ = [
     "Flag",
     "GradeRule",
     "GradingFile",
+    "Open311File",
     "RetentionFile",
     "RetentionPeriod",
     "RoutingFile",

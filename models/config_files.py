@@ -106,6 +106,16 @@ class Category(_Strict):
     name: str
     name_en: str = ""
     group: str = Field(default="general", description="Open311 service group")
+    public: bool = Field(
+        default=True,
+        description="false: Open311 reads without a key that may see them leave its requests "
+        "out (family, counselling…: which village has such a matter is itself sensitive)",
+    )
+    needs_description: bool = Field(
+        default=False,
+        description="true: the name alone does not say what happened (其他), so an Open311 "
+        "request needs a description or a title",
+    )
 
 
 class Flag(_Strict):
@@ -370,6 +380,44 @@ class SchedulesFile(_Strict):
         if duration.unit not in ("minutes", "hours"):
             raise ValueError("the sweep interval is minutes or hours, e.g. 5m")
         return duration
+
+
+# --- open311.yaml (optional) -----------------------------------------------------------------
+
+_URL = r"^https?://[^\s/?#]+(/[^\s?#]*)?$"
+
+
+class Open311File(_Strict):
+    """The Open311 GeoReport v2 endpoint as clients discover it (discovery.json / .xml)."""
+
+    url: str = Field(
+        default="",
+        pattern=rf"({_URL})|^$",
+        description="the endpoint's public URL, e.g. https://whistle.example.gov.cn/open311/v2 "
+        "(empty: WHISTLE_LINK_BASE + /open311/v2)",
+    )
+    jurisdiction_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9._-]+$",
+        description="the jurisdiction clients name (jurisdiction_id); another one is refused",
+    )
+    changeset: datetime | None = Field(
+        default=None, description="when this endpoint or its services last changed"
+    )
+    contact: str = Field(default="", max_length=500, description="who to ask, for developers")
+    key_service: str = Field(
+        default="", max_length=500, description="how a city's app gets an api_key"
+    )
+    type: Literal["production", "test"] = "production"
+
+    @field_validator("changeset")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("give the time zone, e.g. 2026-11-01T00:00:00+08:00")
+        return value
 
 
 # --- figures.yaml (optional) -----------------------------------------------------------------

@@ -23,7 +23,8 @@ both sides of its rate. A rate whose denominator is 0 is None (shown as "—"), 
   matter never referred is left out.
 - 满意率 satisfaction rate = satisfied answers / feedback answers. Each citizen answer counts:
   satisfied (it closed the matter) or unsatisfied (it reopened it); a feedback window that
-  lapsed without an answer (未反馈) is not an answer.
+  lapsed without an answer (未反馈) is not an answer, nor is an anonymous matter (匿名: no
+  phone, closed at resolution without asking), counted apart.
 - 吹哨率 whistle rate = matters with at least one co-handling department (协办) / matters
   referred (several departments summoned at once, 多部门协同).
 - Times: acknowledge = acknowledged - assigned, per part; resolve = latest resolution - intake,
@@ -140,7 +141,7 @@ class MatterFacts:
     lead_finished_at: datetime | None = None
     resolved_at: datetime | None = None
     outcome: str | None = None
-    feedback: str | None = None  # satisfied, unsatisfied, no_feedback
+    feedback: str | None = None  # satisfied, unsatisfied, no_feedback, anonymous
     reopen_count: int = 0  # each one an unsatisfied answer
     co_handled: bool = False
 
@@ -210,7 +211,7 @@ class OutcomeCount:
     """How many parts or matters of one month and group came out one way for one measure.
 
     response / resolution: in_time, late, pending, excluded; satisfaction: satisfied,
-    unsatisfied, no_feedback; whistle: several, single.
+    unsatisfied, no_feedback, anonymous; whistle: several, single.
     """
 
     measure: Measure
@@ -295,6 +296,7 @@ def tally_facts(
         outcomes[("satisfaction", "satisfied", month, group)] += satisfied
         outcomes[("satisfaction", "unsatisfied", month, group)] += m.reopen_count
         outcomes[("satisfaction", "no_feedback", month, group)] += int(m.feedback == "no_feedback")
+        outcomes[("satisfaction", "anonymous", month, group)] += int(m.feedback == "anonymous")
         if m.status != "received":
             outcomes[("whistle", "several" if m.co_handled else "single", month, group)] += 1
         if m.resolved_at is not None and m.resolved_at <= now:
@@ -478,6 +480,7 @@ class Statistics:
     groups: list[dict[str, Any]]
     figures: dict[str, int | dict[str, int]]
     feedback_lapsed: int
+    anonymous: int = 0  # closed without feedback: nobody left a phone (not in the 满意率)
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON document (`whistle stats --json`)."""
@@ -498,6 +501,7 @@ class Statistics:
             "overdue_by_department": self.overdue,
             "returns_by_department": self.returns,
             "feedback_lapsed": self.feedback_lapsed,
+            "anonymous": self.anonymous,
             "figures": self.figures,
             "months": [
                 dict(m, rates={k: r.as_dict() for k, r in m["rates"].items()}) for m in self.months
@@ -573,5 +577,10 @@ def summarise(
             o.count
             for o in tallies.outcomes
             if o.measure == "satisfaction" and o.outcome == "no_feedback"
+        ),
+        anonymous=sum(
+            o.count
+            for o in tallies.outcomes
+            if o.measure == "satisfaction" and o.outcome == "anonymous"
         ),
     )

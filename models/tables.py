@@ -71,6 +71,11 @@ class Matter(SQLModel, table=True):
     visits: int = 0
     amount: int = 0
     flags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Where an Open311 app placed it (WGS 84), when it sent coordinates.
+    lat: float | None = None
+    long: float | None = None
+    # 匿名: no phone was left, so nobody can be asked for feedback; closed at resolution.
+    anonymous: bool = False
     status: str = Field(max_length=20, index=True)
     lead_department: str | None = Field(default=None, max_length=60, index=True)
     outcome: str | None = Field(default=None, max_length=20)

@@ -12,8 +12,11 @@ def mask_name(name: str) -> str:
 
 
 def mask_phone(phone: str) -> str:
-    """13812345678 → 138****5678; short numbers keep only their last two digits."""
+    """13812345678 → 138****5678; short numbers keep only their last two digits; none (匿名)
+    stays empty."""
     digits = phone.strip()
+    if not digits:
+        return ""
     if len(digits) >= 11:
         return digits[:3] + "****" + digits[-4:]
     return "*" * max(len(digits) - 2, 1) + digits[-2:]

@@ -75,6 +75,17 @@ class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+def _phone_number(value: str) -> str:
+    # Full-width digits from a Chinese input method become ASCII before checking.
+    value = unicodedata.normalize("NFKC", value).replace(" ", "")
+    if not (MOBILE.match(value) or LANDLINE.match(value)):
+        raise ValueError(
+            f"'{value[:20]}' is not a mainland phone number "
+            "(a mobile 1xxxxxxxxxx of 11 digits, or a landline such as 0472-1234567)"
+        )
+    return value
+
+
 class IntakeRequest(_Input):
     """What a clerk registers; codes are checked against the district configuration later."""
 
@@ -91,6 +102,14 @@ class IntakeRequest(_Input):
     amount: Annotated[int, Field(ge=0, le=2_000_000_000)] = 0
     visits: Annotated[int, Field(ge=0, le=10_000)] = 0
     channel: Annotated[str, Field(max_length=20)] = "walk_in"
+    # Where an Open311 app placed it (WGS 84); kept on the matter, not in its text.
+    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
+    long: Annotated[float, Field(ge=-180, le=180)] | None = None
+
+    @property
+    def anonymous(self) -> bool:
+        """匿名: no phone, so nobody can be asked for feedback."""
+        return not self.phone
 
     @field_validator("title", "description", "name", "category", "area", "channel")
     @classmethod
@@ -100,14 +119,7 @@ class IntakeRequest(_Input):
     @field_validator("phone")
     @classmethod
     def _phone(cls, value: str) -> str:
-        # Full-width digits from a Chinese input method become ASCII before checking.
-        value = unicodedata.normalize("NFKC", value).replace(" ", "")
-        if not (MOBILE.match(value) or LANDLINE.match(value)):
-            raise ValueError(
-                f"'{value[:20]}' is not a mainland phone number "
-                "(a mobile 1xxxxxxxxxx of 11 digits, or a landline such as 0472-1234567)"
-            )
-        return value
+        return _phone_number(value)
 
     @field_validator("id_number")
     @classmethod
@@ -122,6 +134,31 @@ class IntakeRequest(_Input):
         if not birth_date_valid(value):
             raise ValueError(f"the birth date in it ({value[6:14]}) is not a real date")
         return value
+
+
+class OpenIntake(IntakeRequest):
+    """An intake from Open311, where name and phone are optional (GeoReport v2): a report
+    without a phone is anonymous (匿名); a name given without one is kept."""
+
+    name: Annotated[str, Field(max_length=100)] = ""
+    phone: str = ""
+
+    @field_validator("title", "description", "category", "area", "channel")
+    @classmethod
+    def _not_empty(cls, value: str) -> str:
+        return _text(value, "it")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if _CONTROL.search(value):
+            raise ValueError("it contains control characters")
+        return value.strip()
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        return _phone_number(value) if value.strip() else ""
 
 
 class Note(_Input):

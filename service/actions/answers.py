@@ -26,12 +26,15 @@ from service.notices.outbox import enqueue
 from service.store.matters import (
     CENTER,
     CITIZEN,
+    SYSTEM,
     assignments_of,
     commit,
     get_matter,
     live_assignment,
     record,
 )
+
+ANONYMOUS = "anonymous"  # the feedback of a matter closed because nobody can be asked
 
 
 def assignment_step(
@@ -214,17 +217,40 @@ def resolve(
         step=event,
         department=department,
     )
+    if matter.anonymous:
+        close_anonymous(session, app, matter, now)
+    else:
+        enqueue(
+            session,
+            app,
+            matter,
+            kind=NoticeKind.feedback_request,
+            recipient=CITIZEN,
+            step=event,
+            department=department,
+        )
+    commit(session)
+    return matter
+
+
+def close_anonymous(session: Session, app: App, matter: Matter, now: datetime) -> None:
+    """匿名: nobody left a phone to be asked, so the resolution closes the matter at once; it is
+    no feedback answer, and the statistics count it apart from the 满意率."""
+    matter.status = next_status(matter.number, Status(matter.status), Action.no_feedback)
+    matter.feedback = ANONYMOUS
+    matter.feedback_due = None
+    matter.closed_at = now
+    event = record(session, matter, action="closed", actor=SYSTEM, now=now, reason=ANONYMOUS)
     enqueue(
         session,
         app,
         matter,
-        kind=NoticeKind.feedback_request,
-        recipient=CITIZEN,
+        kind=NoticeKind.closing,
+        recipient=matter.lead_department or CENTER,
         step=event,
-        department=department,
+        closing=ANONYMOUS,
+        comment="",
     )
-    commit(session)
-    return matter
 
 
 # --- citizen feedback and closing --------------------------------------------------------------

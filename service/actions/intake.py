@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -40,6 +41,12 @@ def _next_number(session: Session, app: App, now: datetime) -> str:
         except IntegrityError:
             continue  # another intake created today's row first; lock it and count on
     raise Refused("could not allocate a matter number; try again")
+
+
+def _anonymous(intake: IntakeRequest) -> dict[str, Any]:
+    """The received event says so of an anonymous matter (匿名), and only of one: the hashes of
+    earlier timelines stay as they were."""
+    return {"anonymous": True} if intake.anonymous else {}
 
 
 def register(*, session: Session, app: App, intake: IntakeRequest, now: datetime) -> Matter:
@@ -99,6 +106,9 @@ def register(*, session: Session, app: App, intake: IntakeRequest, now: datetime
         visits=intake.visits,
         amount=intake.amount,
         flags=sorted(set(intake.flags)),
+        lat=intake.lat,
+        long=intake.long,
+        anonymous=intake.anonymous,
         status=Status.received,
         created_at=now,
         updated_at=now,
@@ -115,6 +125,7 @@ def register(*, session: Session, app: App, intake: IntakeRequest, now: datetime
         tier=tier,
         reasons=list(graded.reasons),
         channel=intake.channel,
+        **_anonymous(intake),
     )
     commit(session)
     return matter

@@ -116,6 +116,7 @@ def erase_citizen(
         matter.title = _clean(matter.title, patterns, 200)
         matter.description = _clean(matter.description, patterns)
         matter.outcome_note = _clean_optional(matter.outcome_note, patterns)
+        matter.lat = matter.long = None  # the point an app sent may be the citizen's door
         session.add(matter)
     extensions = session.exec(
         select(Extension)

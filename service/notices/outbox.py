@@ -38,7 +38,10 @@ CLOCK_LABELS = {
 CLOSING_LABELS = {
     "satisfied": ("反映人满意", "citizen satisfied"),
     "no_feedback": ("逾期未反馈", "no feedback in time"),
+    "anonymous": ("匿名诉求，无需回访", "anonymous: nobody to ask for feedback"),
 }
+ANONYMOUS = ("匿名", "anonymous")
+NO_PHONE = ("未留", "none given")
 
 
 def local_time(app: App, moment: datetime | None, language: str) -> str:
@@ -80,6 +83,13 @@ def recipient_language(app: App, recipient: str) -> str:
     return served[0].language if served else app.language
 
 
+def _unnamed(citizen: Citizen, language: str) -> dict[str, str]:
+    """What a notice says for a name or phone the reporter did not leave (匿名)."""
+    pick = 1 if language == "en" else 0
+    words = {"citizen": ANONYMOUS[pick]} if not citizen.name.strip() else {}
+    return words | ({"phone": NO_PHONE[pick]} if not citizen.phone.strip() else {})
+
+
 def notice_context(
     app: App,
     matter: Matter,
@@ -111,6 +121,7 @@ def notice_context(
         "description": scrub(matter.description),
         "citizen": citizen.name if for_citizen else mask_name(citizen.name),
         "phone": citizen.phone if for_citizen else mask_phone(citizen.phone),
+        **_unnamed(citizen, language),
         "recipient": recipient_name(app, recipient, language),
         "lead": config.department_name(matter.lead_department or "", language),
         "co": [],

@@ -156,6 +156,7 @@ def report_view(stats: Statistics, app: App, language: str) -> dict[str, Any]:
             for code in departments
         ],
         "feedback_lapsed": stats.feedback_lapsed,
+        "anonymous": stats.anonymous,
         "by": stats.by,
         "groups": [
             {

@@ -174,6 +174,7 @@ def _matters(session: Session, tallies: Tallies, period: Period, by: GroupBy | N
             count_if(M.c.feedback == "satisfied"),
             sa.func.sum(M.c.reopen_count),
             count_if(M.c.feedback == "no_feedback"),
+            count_if(M.c.feedback == "anonymous"),
             count_if(M.c.status != "received"),
         )
         .where(_within(period, M.c.created_at))
@@ -185,7 +186,7 @@ def _matters(session: Session, tallies: Tallies, period: Period, by: GroupBy | N
         index, category, colour, tier, channel = row[:5]
         label = labels[index]
         grp = row[5] if group is not None else None
-        n, people, satisfied, unsatisfied, lapsed, sent = row[-6:]
+        n, people, satisfied, unsatisfied, lapsed, anonymous, sent = row[-7:]
         tallies.matters.append(
             MatterCount(label, category, colour, tier, channel, grp, n, int(people or 0))
         )
@@ -194,6 +195,7 @@ def _matters(session: Session, tallies: Tallies, period: Period, by: GroupBy | N
             ("satisfied", satisfied),
             ("unsatisfied", unsatisfied),
             ("no_feedback", lapsed),
+            ("anonymous", anonymous),
         ):
             if count:
                 tallies.outcomes.append(

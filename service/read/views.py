@@ -47,6 +47,9 @@ def matter_document(session: Session, app: App, matter: Matter) -> dict[str, Any
         "description": matter.description,
         "people": matter.people,
         "flags": matter.flags,
+        "anonymous": matter.anonymous,
+        "lat": matter.lat,
+        "long": matter.long,
         "citizen": {"name": mask_name(citizen.name), "phone": mask_phone(citizen.phone)},
         "lead_department": matter.lead_department,
         "co_departments": [

@@ -463,3 +463,19 @@ def test_times_average_exactly_and_p90_to_the_minute() -> None:
     assert stats.times["acknowledge"].average == pytest.approx(5480 / 3)
     assert stats.times["acknowledge"].p90 == 5400.0
     assert stats.times["resolve"].count == 0
+
+
+def test_anonymous_matters_are_counted_apart_from_satisfaction() -> None:
+    """匿名: closed at resolution with nobody to ask; neither an answer nor a lapse."""
+    closed = {"status": "closed", "lead_status": "resolved", "resolved_at": at("11-03 09:00")}
+    matters = [
+        matter(number="M1", feedback="satisfied", **closed),
+        matter(number="M2", feedback="anonymous", **closed),
+        matter(number="M3", feedback="anonymous", **closed),
+        matter(number="M4", feedback="no_feedback", **closed),
+    ]
+    stats = summarise(tally_facts([], matters, PERIOD, NOW), PERIOD, NOW)
+    assert stats.rates["satisfaction"] == Rate(1, 1, 0)
+    assert (stats.anonymous, stats.feedback_lapsed) == (2, 1)
+    assert stats.as_dict()["anonymous"] == 2
+    assert stats.months[-1]["rates"]["satisfaction"] == Rate(1, 1, 0)

@@ -48,7 +48,9 @@ def refused(folder: Path) -> str:
 
 def names_file_and_key(message: str, folder: Path) -> tuple[str, str]:
     """The file and the key a refusal names: '<folder>/<file>.yaml: <key>: <what is wrong>'."""
-    match = re.match(rf"^{re.escape(str(folder))}/([a-z_]+\.yaml): (.+)$", message, re.DOTALL)
+    match = re.match(
+        rf"^{re.escape(str(folder))}/([a-z0-9_]+\.(?:yaml|geojson)): (.+)$", message, re.DOTALL
+    )
     assert match, f"the message does not start with a file of the folder: {message[:300]}"
     filename, rest = match.groups()
     if rest.startswith(WHOLE_FILE):
