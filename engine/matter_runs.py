@@ -79,6 +79,7 @@ class Drawer:
     def __init__(self, app: App, client: SyncPrefectClient) -> None:
         self.app, self.client = app, client
         self._flow_id: UUID | None = None
+        self._done = "Done" if app.language == "en" else "已完成"  # a step's task run state
 
     def _send(self, method: Any, path: Any, **kwargs: Any) -> httpx.Response:
         """One request; an error answer is returned, not raised (a 404 means the run is gone)."""
@@ -237,7 +238,7 @@ class Drawer:
                 "task_key": TASK_KEY,
                 "dynamic_key": key,
                 "name": name,
-                "state": {"type": "COMPLETED", "name": "Completed"},
+                "state": {"type": "COMPLETED", "name": self._done},
             },
         )
         if answer.status_code in (404, 409):  # the flow run is gone

@@ -133,11 +133,13 @@ def stop_process(process: subprocess.Popen[bytes], timeout: float = 20) -> None:
         process.wait(5)
 
 
-DEMO = [
+DEMO: list[tuple[float, str, str, int, list[str], str, str]] = [
     # (days ago, category, title, people, flags, area, story)
     (6, "wage_arrears", "建筑工地拖欠农民工工资", 8, [], "T05V03", "closed"),
     (5, "consumer", "预付卡商家关门无法退款", 1, [], "T01V02", "reopened"),
-    (0.15, "land", "草牧场边界争议有冲突风险", 3, ["violence"], "T08V02", "overdue"),
+    # Orange: acknowledge within 2 h; 3 h 15 min later the sweep has taken it to 督办 (150 %),
+    # which raises it to red, and 通报 (200 %) is 45 min away.
+    (3.25 / 24, "land", "草牧场边界争议有冲突风险", 8, [], "T08V02", "overdue"),
     (2, "neighbour", "楼上装修噪音扰民", 1, [], "T02V04", "returned"),
     (1, "family", "婚姻家庭矛盾需要调解", 2, [], "T06V01", "in_progress"),
     (0, "counselling", "长期失眠焦虑需要心理疏导", 1, [], "T03", "referred"),
@@ -239,6 +241,19 @@ def _play(app: App, number: str, story: str, t: datetime) -> None:
     carry_out(app, "feedback", number, t + 12 * step)
 
 
+def sweep_now() -> int:
+    """Run the deadline sweep once now, so what is overdue shows before its first schedule."""
+    from engine.quiet import quietly
+    from flows.sweep import deadline_sweep
+
+    try:
+        with quietly():
+            return len(deadline_sweep.with_options(flow_run_name="启动巡检")()["steps"])
+    except Exception as exc:  # the center still comes up; the schedule tries again
+        print(f"whistle: warning: no sweep at start ({type(exc).__name__})", file=sys.stderr)
+        return 0
+
+
 def publish_report() -> str | None:
     """Run the statistics report once now, so the UI shows it before its first schedule."""
     from engine.quiet import without_heartbeat
@@ -304,11 +319,14 @@ def up(
         wait_healthy(f"http://127.0.0.1:{api_port}", http_api)
         with temporary_settings({PREFECT_API_URL: api}):
             seeded = seed_demo(app) if demo else []
+            sweep_now()
             engine_process = start_engine(home, api)
             report = publish_report()
         print(
             "\nWhistle is up.\n"
-            f"  Prefect UI:   http://127.0.0.1:{port}/runs  (runs are named by matter number)\n"
+            f"  Prefect UI:   http://127.0.0.1:{port}/v2/runs  (one run per matter, its state "
+            "where the matter stands)\n"
+            f"  Overdue:      http://127.0.0.1:{port}/v2/runs?state=督办  (催办, 通报, 待签收 …)\n"
             f"  HTTP API:     http://127.0.0.1:{api_port}  (documentation: /docs; tokens: "
             ".venv/bin/whistle token create --department hrss)\n"
             f"  Store:        {app.engine.url.render_as_string(hide_password=True)}\n"

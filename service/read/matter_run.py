@@ -100,10 +100,11 @@ def _steps(app: App, events: list[Event]) -> list[Step]:
         if not batch:
             return
         names = list(dict.fromkeys(_who(app, e.data.get("recipient")) for e in batch))
+        when = batch[0].at.astimezone(app.calendar.zone).strftime("%m-%d %H:%M")
         steps.append(
             Step(
                 key=f"event-{batch[0].id}",
-                name=f"{step_name(app, 'notified')} · {sep.join(n for n in names if n)}",
+                name=f"{when} · {step_name(app, 'notified')} · {sep.join(n for n in names if n)}",
                 last_event_id=batch[-1].id or 0,
             )
         )

@@ -31,7 +31,6 @@ from prefect.client.schemas.filters import (
     ArtifactFilterKey,
     FlowRunFilter,
     FlowRunFilterId,
-    FlowRunFilterTags,
 )
 from prefect.exceptions import ObjectNotFound
 from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -178,25 +177,39 @@ def _served(client: Any, name: str, timeout: float = 120) -> Any:
             time.sleep(1)
 
 
+def _matter_runs(client: Any, numbers: list[str], timeout: float = 120) -> dict[str, Any]:
+    """Each demo matter's run, once the engine has drawn all of them."""
+    deadline = time.monotonic() + timeout
+    while True:
+        runs = {
+            r.parameters.get("number"): r
+            for r in client.read_flow_runs(limit=200)
+            if r.parameters.get("number") in numbers
+        }
+        if len(runs) == len(numbers):
+            return runs
+        assert time.monotonic() < deadline, f"only {sorted(runs)} were drawn"
+        time.sleep(1)
+
+
 def test_the_supervisor_finds_matters_and_their_story(
     center: tuple[Center, list[str]], tmp_path: Path
 ) -> None:
     running, numbers = center
-    closed = numbers[0]  # the demo's first matter went all the way to closing
+    closed, overdue = numbers[0], numbers[2]  # the demo's closed matter, and the one at 督办
     browser = Browser(tmp_path / "browser")
     with (
         temporary_settings({PREFECT_API_URL: f"{running.base}/api"}),
         get_client(sync_client=True) as client,
     ):
-        runs = client.read_flow_runs(
-            flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[f"matter:{closed}"]))
-        )
-        last = next(r for r in runs if r.name.endswith(" · 回访"))  # its closing stage
+        runs = _matter_runs(client, numbers)
         (timeline,) = client.read_artifacts(
             artifact_filter=ArtifactFilter(
                 key=ArtifactFilterKey(any_=[f"matter-{closed.lower()}"])
             ),
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[last.id])),
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[runs[closed].id])),
+            limit=1,
+            sort="CREATED_DESC",  # type: ignore[arg-type]
         )
         intake = _served(client, "intake form/intake")
         (statistics,) = client.read_latest_artifacts(
@@ -204,22 +217,28 @@ def test_the_supervisor_finds_matters_and_their_story(
                 key=ArtifactCollectionFilterKey(any_=["statistics"])
             )
         )
+    assert runs[closed].state_name == "已结案" and runs[overdue].state_name == "督办"
 
-    # The runs list: every demo matter is findable by its number.
-    listed = browser.text(f"{running.base}/v2/runs", *numbers)
-    assert "受理分流" in listed
-    browser.screenshot(f"{running.base}/v2/runs", "runs.png", size="1440,1400")
+    # The runs list: one run per matter, its Chinese state saying where the matter stands.
+    listed = browser.text(f"{running.base}/v2/runs", *numbers, "已结案", "督办", "已退回")
+    assert "办理中" in listed
+    browser.screenshot(f"{running.base}/v2/runs", "runs.png", size="1440,1200")
 
-    # A matter's run page, on its Artifacts tab: the timeline artifact, keyed by the matter.
-    page = browser.text(
-        f"{running.base}/v2/runs/flow-run/{last.id}?tab=Artifacts",
-        closed,
-        f"matter-{closed.lower()}",
-        f"{closed}: closed",
-    )
-    assert "回访" in page  # the run's name ends with its stage
+    # Filtered by state name: only the matters at 督办.
+    wanted = f"{running.base}/v2/runs?state=%E7%9D%A3%E5%8A%9E"  # ?state=督办
+    supervised = browser.text(wanted, overdue)
+    for number in numbers:
+        if number != overdue:
+            assert number not in supervised, f"{number} is not at 督办"
+    browser.screenshot(wanted, "runs-supervision.png", size="1440,860")
 
-    # The artifact itself: where the matter is, who holds it, what happened.
+    # A matter's run page: its steps (task runs) read as the matter's story.
+    story_page = f"{running.base}/v2/runs/flow-run/{runs[closed].id}?tab=TaskRuns"
+    steps = browser.text(story_page, closed, "受理", "分流", "签收", "办结", "结案")
+    assert "已结案" in steps
+    browser.screenshot(story_page, "matter-run.png", size="1440,1100")
+
+    # The timeline artifact, keyed by the matter, refreshed at every step.
     story = browser.text(
         f"{running.base}/v2/artifacts/artifact/{timeline.id}",
         closed,

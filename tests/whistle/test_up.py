@@ -57,7 +57,7 @@ def test_up_runs_the_center_and_stops_cleanly(tmp_path: Path) -> None:
         line = next(x for x in text.splitlines() if "Demo matters:" in x)
         numbers = [n.strip() for n in line.split(":", 1)[1].split(",")]
         assert len(numbers) == 6 and all(n.startswith("M") for n in numbers)
-        assert f"http://127.0.0.1:{port}/runs" in text
+        assert f"http://127.0.0.1:{port}/v2/runs" in text
 
         with (
             temporary_settings({PREFECT_API_URL: f"http://127.0.0.1:{port}/api"}),
@@ -74,6 +74,7 @@ def test_up_runs_the_center_and_stops_cleanly(tmp_path: Path) -> None:
                 time.sleep(0.5)
             states = {r.parameters["number"]: r.state_name for r in runs}
             assert states[numbers[0]] == "已结案" and states[numbers[1]] == "办理中", states
+            assert states[numbers[2]] == "督办" and states[numbers[3]] == "已退回", states
             assert len(states) == 6
             deadline = time.monotonic() + 60
             names: set[str] = set()
