@@ -263,7 +263,7 @@ def _area(config: DistrictConfig, form: Submission, lang: str) -> tuple[str, str
         if given:
             code = config.find_area(given)
             if code is None:
-                message = say(lang, "unknown_area", area=given)
+                message = say(lang, "unknown_area", value=given)
                 raise Problem(
                     400, "invalid_input", message, [FieldProblem(field=field, message=message)]
                 )

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import chinese_calendar
 import yaml
 
-from models.config import ConfigError
+from models.refusals import Code, ConfigError
 
 log = logging.getLogger("whistle.calendar")
 
@@ -141,32 +141,38 @@ def load_overrides(path: Path) -> tuple[list[date], list[date]]:
     try:
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_DatesAsText)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+        raise ConfigError(Code.config_yaml, path=str(path), error=str(exc)) from exc
     if raw is None:
         return [], []
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: expected a mapping with keys workdays and days_off")
+        raise ConfigError(Code.config_expected_keys, path=str(path), keys=" / ".join(OVERRIDE_KEYS))
     unknown = [str(k) for k in raw if k not in OVERRIDE_KEYS]
     if unknown:
-        raise ConfigError(f"{path}: {unknown[0]}: unknown key (expected workdays or days_off)")
+        raise ConfigError(
+            Code.config_unknown_key,
+            path=str(path),
+            key=unknown[0],
+            expected=" / ".join(OVERRIDE_KEYS),
+        )
     lists: dict[str, list[date]] = {}
     where: dict[date, str] = {}
     for key in OVERRIDE_KEYS:
         entries = raw.get(key) or []
         if not isinstance(entries, list):
-            raise ConfigError(f"{path}: {key}: expected a list of dates")
+            raise ConfigError(Code.config_not_dates, path=str(path), key=key)
         lists[key] = []
         for i, entry in enumerate(entries):
             here = f"{key}[{i}]"
             day = _entry_date(path, here, entry)
             if day in where:
                 other = where[day]
-                problem = (
-                    f"appears twice (also {other})"
-                    if other.startswith(key)
-                    else f"is also in {other}; a day is either a working day or a day off"
+                raise ConfigError(
+                    Code.config_date_twice if other.startswith(key) else Code.config_date_both,
+                    path=str(path),
+                    key=here,
+                    value=day.isoformat(),
+                    other=other,
                 )
-                raise ConfigError(f"{path}: {here}: {day.isoformat()} {problem}")
             where[day] = here
             lists[key].append(day)
     return lists["workdays"], lists["days_off"]
@@ -177,14 +183,19 @@ def _entry_date(path: Path, key: str, entry: Any) -> date:
     if isinstance(entry, dict):
         extra = [str(k) for k in entry if k not in ("date", "reason")]
         if extra:
-            raise ConfigError(f"{path}: {key}.{extra[0]}: unknown key (expected date, reason)")
+            raise ConfigError(
+                Code.config_unknown_key,
+                path=str(path),
+                key=f"{key}.{extra[0]}",
+                expected="date / reason",
+            )
         if "date" not in entry:
-            raise ConfigError(f"{path}: {key}.date: missing")
+            raise ConfigError(Code.config_missing_key, path=str(path), key=f"{key}.date")
         key, entry = f"{key}.date", entry["date"]
     text = str(entry).strip()
     if not isinstance(entry, str) or not _ISO_DATE.match(text):
-        raise ConfigError(f"{path}: {key}: '{text}' is not a date (write YYYY-MM-DD)")
+        raise ConfigError(Code.config_not_date, path=str(path), key=key, value=text)
     try:
         return date.fromisoformat(text)
-    except ValueError as exc:
-        raise ConfigError(f"{path}: {key}: '{text}' is not a date ({exc})") from None
+    except ValueError:
+        raise ConfigError(Code.config_not_date, path=str(path), key=key, value=text) from None

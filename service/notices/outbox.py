@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, select
 
+from messages.labels import LABELS
 from models.deadlines import clock_windows, describe_duration
 from models.durations import Duration
 from models.grading import colour_label, tier_label
@@ -28,17 +29,8 @@ from service.store.matters import assignments_of
 if TYPE_CHECKING:
     from service.app import App
 
-CLOCK_LABELS = {
-    "acknowledge": ("签收", "acknowledgement"),
-    "resolve": ("办结", "resolution"),
-    "report": ("报送", "report"),
-    "feedback": ("回访", "feedback"),
-    "first_response": ("首次反馈", "first response"),
-}
-CLOSING_LABELS = {
-    "satisfied": ("反映人满意", "citizen satisfied"),
-    "no_feedback": ("逾期未反馈", "no feedback in time"),
-}
+CLOCK_LABELS = LABELS["clock"]  # the message catalogue's
+CLOSING_LABELS = LABELS["closing"]
 
 
 def local_time(app: App, moment: datetime | None, language: str) -> str:
@@ -61,7 +53,7 @@ def window_words(duration: Duration, language: str) -> str:
     return f"{words}，不含交办当日，遇周末及法定节假日顺延"
 
 
-ROLE_LABELS = {"head": ("主要负责同志", "head"), "leadership": ("领导", "leadership")}
+ROLE_LABELS = LABELS["recipient_role"]
 
 
 def recipient_name(app: App, recipient: str, language: str) -> str:

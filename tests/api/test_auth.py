@@ -266,6 +266,23 @@ def test_link_of_an_earlier_resolution_is_410(api: Api) -> None:
     answer = api.post(f"/feedback/{link}", json={"satisfied": True})
     assert answer.status_code == 410
     assert answer.json()["message"].startswith("该链接已失效")
+    assert "办结后您会收到新的评价链接" in answer.json()["message"]  # reopened: the real reason
+
+
+def test_link_of_a_closed_matter_says_it_is_closed(api: Api) -> None:
+    number, _ = resolved_matter(api)
+    link = api.feedback_token(number)
+    page = api.get(f"/feedback/{link}", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert "工地拖欠工资" in page.text and "黄" not in page.text  # the title, not the colour
+    api.world.ok("feedback", number, "--satisfied")  # answered on the phone
+    answer = api.post(f"/feedback/{link}", json={"satisfied": False})
+    assert answer.status_code == 410
+    assert answer.json()["code"] == "link_closed"
+    assert answer.json()["message"] == "此事项已结案，感谢您的反馈"
+    english = api.post(f"/feedback/{link}", json={"satisfied": False}, lang="en")
+    assert english.json()["message"].startswith("this matter is already closed")
+    assert api.world.ok("show", number)["status"] == "closed"
 
 
 def test_links_are_signed_with_a_kept_key(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
