@@ -24,7 +24,7 @@ ARGPARSE_ZH: dict[str, str] = {
     "ambiguous option: %(option)s could match %(matches)s": (
         "选项 %(option)s 有歧义，可能是：%(matches)s"
     ),
-    "invalid %(type)s value: %(value)r": "%(value)r 不是有效的 %(type)s 值",
+    "invalid %(type)s value: %(value)r": "%(value)r 不是有效的数值（应为 %(type)s）",
     "invalid choice: %(value)r (choose from %(choices)s)": (
         "无效的选择：%(value)r（可选：%(choices)s）"
     ),

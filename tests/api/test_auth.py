@@ -86,7 +86,8 @@ def test_revoked_token_stops_working_at_once(api: Api) -> None:
     assert api.world.ok("show", number)["assignments"][0]["status"] == "referred"
 
     again = api.world.cli("token", "revoke", str(created["id"]))
-    assert again.code == 2 and "already revoked" in again.err
+    assert again.code == 2 and again.refusal == "token_already_revoked"
+    assert "已于" in again.err and "吊销" in again.err
     listed = api.world.ok("token", "list")
     assert [(t["holder"], t["revoked_at"] is not None) for t in listed] == [("hrss", True)]
     assert all("token" not in t for t in listed)
@@ -103,13 +104,14 @@ def test_only_a_hash_of_the_token_is_stored(api: Api) -> None:
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["--department", "nowhere"], "unknown department 'nowhere'"),
-        (["--channel", "pigeon"], "unknown channel 'pigeon'"),
+        (["--department", "nowhere"], "没有代码为“nowhere”的单位"),
+        (["--channel", "pigeon"], "不认识的来源渠道“pigeon”"),
     ],
 )
 def test_token_for_an_unknown_holder_is_refused(api: Api, args: list[str], expected: str) -> None:
     refused = api.world.cli("token", "create", *args)
     assert refused.code == 2 and expected in refused.err
+    assert refused.refusal in ("unknown_department", "unknown_channel")
 
 
 # --- a department's reach ---------------------------------------------------------------------

@@ -148,7 +148,7 @@ def test_prefect_server_killed_mid_story_loses_nothing(
         "--phone=13900001111",
         at=T.format("09:10"),
     )
-    assert code_2.code == 0 and "flow did not finish" in code_2.err
+    assert code_2.code == 0 and "受理流程未完成" in code_2.err
     second = code_2.data["number"]
     assert code_2.data["status"] == "received"
 
