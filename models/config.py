@@ -125,12 +125,13 @@ FILES: dict[str, tuple[str, type[BaseModel]]] = {
     "channels": ("channels.yaml", ChannelsFile),
 }
 
-_ENV_REF = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
+_ENV_REF = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}")
 
 
 def _expand_env(value: Any, filename: str) -> Any:
     """Replace ${NAME} in string values (not comments) with the environment variable, so secrets
-    stay out of the repository; an unset variable is an error naming it."""
+    stay out of the repository; an unset variable is an error naming it, unless the reference
+    gives a default as the shell does: ${WHISTLE_INBOX_PORT:-8765}."""
     if isinstance(value, dict):
         return {k: _expand_env(v, filename) for k, v in value.items()}
     if isinstance(value, list):
@@ -139,7 +140,9 @@ def _expand_env(value: Any, filename: str) -> Any:
         return value
 
     def sub(match: re.Match[str]) -> str:
-        name = match.group(1)
+        name, default = match.group(1), match.group(2)
+        if name not in os.environ and default is not None:
+            return default
         if name not in os.environ:
             raise ConfigError(Code.config_env_unset, path=filename, name=name)
         return os.environ[name]

@@ -560,3 +560,24 @@ def test_email_link_in_a_title_does_not_swallow_the_next_line(app: App) -> None:
     html = as_html(render(NoticeKind.referral, context, language="zh"), language="zh")
     assert '<a href="https://a.gov.cn/notice">https://a.gov.cn/notice</a></p>' in html
     assert "反映人：" in html.split("https://a.gov.cn/notice</a></p>", 1)[1]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_digest_keeps_each_line_whole(language: str) -> None:
+    """The digest too: a heading, then one line per matter, then the link, each on its own."""
+    item = {"category": "C", "colour": "K", "role": "R", "due": "D", "overdue": False}
+    context = {
+        "recipient": "人社",
+        "as_of": "T",
+        "waiting": [{"number": "M1"} | item, {"number": "M2"} | item | {"overdue": True}],
+        "handling": [{"number": "M3"} | item],
+        "overdue_count": 1,
+        "link": "https://q.example/queue",
+    }
+    lines = render(NoticeKind.digest, context, language=language).body.splitlines()
+    numbered = [line for line in lines if line.startswith("- M")]
+    assert [line.split()[1] for line in numbered] == ["M1", "M2", "M3"]
+    assert all(line.count("- M") <= 1 for line in lines)
+    assert lines[-1].endswith("https://q.example/queue") and "- M" not in lines[-1]
+    for label in line_labels(language, NoticeKind.digest):
+        assert all(line.startswith(label) for line in lines if label in line), label
