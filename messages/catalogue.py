@@ -517,6 +517,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "cli.none": ("（无）", "(none)"),
     "cli.no_lead": ("—", "—"),
+    "token.shown_once": (
+        "请立即妥善保存此令牌：它只显示这一次",
+        "store this token now: it is shown only once",
+    ),
     # --- tables and artifacts ---------------------------------------------------------------
     "artifact.timeline": ("{number}：{status}", "{number}: {status}"),
     "artifact.overdue": ("截至{at}的超时办理", "overdue parts as of {at}"),

@@ -103,9 +103,7 @@ def channel_code(config: DistrictConfig, text: str, field: str = "channel") -> s
     entries = [(c.code, c.name, c.name_en) for c in config.channels_in.values()]
     hits = _exact(entries, text.strip())
     if len(hits) != 1:
-        raise Refused(
-            Code.unknown_channel, field=field, value=text, known=list(config.channels_in)
-        )
+        raise Refused(Code.unknown_channel, field=field, value=text, known=list(config.channels_in))
     return hits[0]
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from messages import text
 from models.lookup import department_code
 from models.refusals import Code, Issue, Refused
 from models.tables import ApiToken
@@ -84,7 +85,7 @@ def create_token(
     session.commit()
     return _shown(token) | {
         "token": secret,
-        "warning": "store this token now: it is shown only once",
+        "warning": text("token.shown_once", app.language),
     }
 
 
