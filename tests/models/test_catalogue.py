@@ -253,3 +253,28 @@ def test_a_missing_parameter_does_not_hide_the_refusal() -> None:
         messages.render("not_assigned", {"number": "M1"}, "zh")
         == "M1：{department}不是该事项的承办单位"
     )
+
+
+def test_the_labels_the_timeline_and_run_names_use() -> None:
+    from service.read import labels
+
+    assert labels.step_label("received") == "受理" and labels.step_label("urging") == "催办"
+    assert labels.step_label("notified", "en") == "notified"
+    assert [labels.level_label(v) for v in ("reminder", "urging", "supervision", "circulated")] == [
+        "提醒",
+        "催办",
+        "督办",
+        "通报",
+    ]
+    assert labels.actor_name(SAMPLE, "system") == "系统"
+    assert labels.actor_name(SAMPLE, "citizen") == "反映人"
+    assert labels.actor_name(SAMPLE, "center") == "区社会治理中心"
+    assert labels.actor_name(SAMPLE, "hrss") == "人社"
+    assert labels.recipients_named(SAMPLE, ["hrss/head", "center/leadership", "justice"]) == (
+        "人社主要负责同志、区社会治理中心领导、司法"
+    )
+    assert labels.department_name(SAMPLE, "natural_resources") == "自然资源"
+    assert labels.area_name(SAMPLE, "T02V01") == "文苑社区"
+    assert labels.coded(labels.area_name(SAMPLE, "T02V01"), "T02V01") == "T02V01 文苑社区"
+    assert labels.category_name(SAMPLE, "wage_arrears", "en") == "Wage arrears"
+    assert labels.stage_label("handling") == "办理"
