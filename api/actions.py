@@ -83,7 +83,7 @@ def perform(
         try:
             done = write(s)
         except (Refused, TransitionRefused) as exc:
-            raise refused(exc, lang, lambda code: app.config.department_name(code, lang)) from None
+            raise refused(exc, lang, app.config) from None
     run = after_action(app, stage, done, now) if stage else None
     status, body = answer(done, run)
     content = encode(body)

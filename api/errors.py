@@ -7,7 +7,8 @@ bad key is 403 and any bad input 400.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
@@ -17,11 +18,11 @@ from pydantic_core import ErrorDetails
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.i18n import error_message, field_name, negotiate, refusal_field, refusal_message, say
+from api.i18n import field_issue, negotiate, say
 from api.open311_xml import Format, media_type
 from api.open311_xml import errors as open311_errors
-from models.status import TransitionRefused
-from service.errors import NotFound, Refused
+from messages import Names
+from models.refusals import NotFound, Refusal, Refused, plain
 
 OPEN311 = "/open311/"
 
@@ -39,6 +40,16 @@ class ApiError(BaseModel):
     code: str = Field(description="a stable code, e.g. not_found, invalid_input, conflict")
     message: str = Field(description="what went wrong, in the caller's language")
     fields: list[FieldProblem] = Field(default=[], description="one entry per bad input field")
+    refusal: str | None = Field(
+        default=None,
+        description="the service's own refusal code, e.g. not_assigned, wrong_status, "
+        "acknowledge_first, unknown_department (the same codes the command line gives)",
+    )
+    params: dict[str, Any] | None = Field(
+        default=None,
+        description="the refusal's parameters: matter number, department, status, action, "
+        "field, value, allowed actions, suggestions…",
+    )
 
 
 class Open311Error(BaseModel):
@@ -58,10 +69,13 @@ class Problem(Exception):
         message: str,
         fields: Sequence[FieldProblem] = (),
         headers: dict[str, str] | None = None,
+        refusal: str | None = None,
+        params: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
         self.fields, self.headers = list(fields), headers
+        self.refusal, self.params = refusal, params
 
 
 def request_language(request: Request) -> str:
@@ -92,29 +106,51 @@ def render(path: str, problem: Problem) -> Response:
             media_type=media_type(fmt),
             headers=problem.headers,
         )
-    shown = ApiError(code=problem.code, message=message, fields=fields)
-    return JSONResponse(shown.model_dump(), status_code=problem.status, headers=problem.headers)
+    shown = ApiError(
+        code=problem.code,
+        message=message,
+        fields=fields,
+        refusal=problem.refusal,
+        params=problem.params,
+    )
+    return JSONResponse(
+        shown.model_dump(exclude_none=True) | {"fields": shown.model_dump()["fields"]},
+        status_code=problem.status,
+        headers=problem.headers,
+    )
+
+
+def field_problems(fields: Sequence[FieldProblem], lang: str) -> Problem:
+    """A 422 naming each bad field (Open311 renders it as 400)."""
+    problems = "; ".join(f"{f.field}: {f.message}" for f in fields)
+    message = say(lang, "api.invalid_input", problems=problems)
+    return Problem(422, "invalid_input", message, fields, refusal="invalid_input")
 
 
 def invalid(errors: Sequence[ErrorDetails], lang: str) -> Problem:
-    """A 422 naming each bad field (Open311 renders it as 400)."""
-    fields = [
-        FieldProblem(field=field_name(e["loc"]), message=error_message(e, lang)) for e in errors
-    ]
-    problems = "; ".join(f"{f.field}: {f.message}" for f in fields)
-    return Problem(422, "invalid_input", say(lang, "invalid_input", problems=problems), fields)
+    """A 422 naming each bad field, worded by each pydantic error's type."""
+    issues = [field_issue(e) for e in errors]
+    return field_problems(
+        [FieldProblem(field=i.field, message=i.message(lang)) for i in issues], lang
+    )
 
 
-def refused(exc: Exception, lang: str, name: Callable[[str], str]) -> Problem:
-    """A service refusal: 404 for a missing matter, 422 when it names a field, else 409."""
-    message = refusal_message(exc, lang, name)
-    if isinstance(exc, NotFound):
-        return Problem(404, "not_found", message)
-    field = None if isinstance(exc, TransitionRefused) else refusal_field(str(exc))
-    if field:
-        detail = message.split("：", 1)[-1].split(": ", 1)[-1]
-        return Problem(422, "invalid_input", message, [FieldProblem(field=field, message=detail)])
-    return Problem(409, "conflict", message)
+def refused(exc: Refusal, lang: str, names: Names | None) -> Problem:
+    """A service refusal: 404 for a missing matter, 422 when it is about a field, else 409; the
+    refusal's code and parameters go along with the words."""
+    message = exc.message(lang, names)
+    if isinstance(exc, NotFound):  # the same answer as for a number never given out
+        return Problem(404, "not_found", message, refusal="not_found")
+    code, params = exc.code.value, plain(exc.params)
+    if exc.fields:
+        fields = [FieldProblem(field=i.field, message=i.message(lang, names)) for i in exc.fields]
+    elif exc.field:
+        fields = [FieldProblem(field=exc.field, message=message)]
+    else:
+        return Problem(409, "conflict", message, refusal=code, params=params)
+    problem = field_problems(fields, lang)
+    problem.refusal, problem.params = code, params
+    return problem
 
 
 def install(app: object) -> None:
@@ -147,18 +183,7 @@ def install(app: object) -> None:
     async def _refused(request: Request, exc: Refused) -> Response:
         from service.app import get_app
 
-        config = get_app().config
-        lang = request_language(request)
-        problem = refused(exc, lang, lambda code: config.department_name(code, lang))
-        return render(request.url.path, problem)
-
-    @app.exception_handler(TransitionRefused)
-    async def _transition(request: Request, exc: TransitionRefused) -> Response:
-        from service.app import get_app
-
-        config = get_app().config
-        lang = request_language(request)
-        problem = refused(exc, lang, lambda code: config.department_name(code, lang))
+        problem = refused(exc, request_language(request), get_app().config)
         return render(request.url.path, problem)
 
     @app.exception_handler(OperationalError)

@@ -25,7 +25,6 @@ from api.idempotency import KeyedDep
 from api.open311_models import without_null
 from api.schemas import FeedbackResult, Text
 from engine.follow import FollowUp
-from models.grading import colour_label
 from models.tables import FeedbackLinkUse, Matter
 from service import actions
 from service.app import App
@@ -125,7 +124,11 @@ def check(
     if now > claim.expires:
         when = local_time(app, claim.expires, lang)
         raise Problem(410, "link_expired", say(lang, "link_expired", when=when))
-    if matter.reopen_count != claim.round or matter.status != "resolved":
+    if matter.status == "closed":  # answered on the phone, by another link, or lapsed
+        raise Problem(410, "link_closed", say(lang, "link_closed"))
+    if matter.status != "resolved":  # reopened, or taken back by the center: not resolved now
+        raise Problem(410, "link_superseded", say(lang, "link_moved_on"))
+    if matter.reopen_count != claim.round:  # resolved again since: a newer link was sent
         raise Problem(410, "link_superseded", say(lang, "link_superseded"))
     return claim, matter
 
@@ -147,8 +150,7 @@ def ask(token: Token, app: Installation, lang: Language, now: Now) -> HTMLRespon
         shown = speaking(app, lang)
         config = app.config
         lines = [
-            f"{matter.number} · {config.category_name(matter.category, lang)} · "
-            f"{colour_label(matter.colour, lang)}",
+            f"{matter.number} · {config.category_name(matter.category, lang)} · {matter.title}",
             f"{config.department_name(matter.lead_department or '', lang)}: "
             f"{outcome_label(matter.outcome or '', lang)}",
             ("Please answer by " if lang == "en" else "请在以下时间前评价：")

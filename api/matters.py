@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from api.actions import perform
 from api.context import CallerDep, Installation, Language, Now
-from api.errors import ApiError, FieldProblem, Problem
+from api.errors import ApiError, FieldProblem, Problem, field_problems
 from api.i18n import say
 from api.idempotency import Keyed, KeyedDep
 from api.schemas import (
@@ -34,6 +34,8 @@ from api.schemas import (
 )
 from api.views import matter_view, visible_matter, work_queue
 from engine.follow import FollowUp
+from models.lookup import department_code
+from models.refusals import Refused, plain
 from service import actions
 from service.app import App
 from service.store.db import session
@@ -352,14 +354,19 @@ def refer(
     not in the new set are withdrawn."""
     _require_center(caller, lang)
     named = [("lead", body.lead)] + [(f"co.{i}", code) for i, code in enumerate(body.co)]
-    unknown = [
-        FieldProblem(field=field, message=say(lang, "unknown_department", code=code))
-        for field, code in named
-        if code not in app.config.departments
-    ]
+    unknown: list[Refused] = []
+    for field, code in named:
+        try:
+            department_code(app.config, code, field)
+        except Refused as exc:
+            unknown.append(exc)
     if unknown:
-        message = say(lang, "invalid_input", problems=f"{unknown[0].field}: {unknown[0].message}")
-        raise Problem(422, "invalid_input", message, unknown)
+        fields = [
+            FieldProblem(field=e.field or "", message=e.message(lang, app.config)) for e in unknown
+        ]
+        problem = field_problems(fields, lang)
+        problem.refusal, problem.params = unknown[0].code.value, plain(unknown[0].params)
+        raise problem
     return _act(
         app=app,
         caller=caller,

@@ -357,7 +357,7 @@ def _area(config: DistrictConfig, form: Submission, lang: str) -> tuple[str, str
         if given:
             code = config.find_area(given)
             if code is None:
-                raise _refuse(field, say(lang, "unknown_area", area=given))
+                raise _refuse(field, say(lang, "unknown_area", value=given))
             return field, code
     if (form.lat is None) != (form.long is None):
         raise _refuse("lat" if form.lat is None else "long", say311(lang, "pair"))

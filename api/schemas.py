@@ -1,7 +1,7 @@
 """Request and response models of /api and /feedback: the OpenAPI document is built from these.
 
-Request models check at the edge and say what is wrong in both languages (the `whistle` error
-type carries the Chinese and the English sentence); the service layer checks again.
+Request models check at the edge and say what is wrong by a refusal code (models.refusals.Invalid,
+worded by the message catalogue in the caller's language); the service layer checks again.
 """
 
 from __future__ import annotations
@@ -10,25 +10,22 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
-from pydantic_core import PydanticCustomError
 
+from models.refusals import Code as RefusalCode
+from models.refusals import Invalid
 from service.inputs import MAX_DESCRIPTION, Outcome
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def bilingual(zh: str, en: str) -> PydanticCustomError:
-    return PydanticCustomError("whistle", "{en}", {"zh": zh, "en": en})
-
-
 def _text(value: str) -> str:
     value = value.strip()
     if not value:
-        raise bilingual("不能为空", "must not be empty")
+        raise Invalid(RefusalCode.empty)
     if _CONTROL.search(value):
-        raise bilingual("含有控制字符", "contains control characters")
+        raise Invalid(RefusalCode.control)
     if any("\ud800" <= ch <= "\udfff" for ch in value):  # a lone surrogate from JSON escapes
-        raise bilingual("含有无效字符", "contains invalid characters")
+        raise Invalid(RefusalCode.bad_characters)
     return value
 
 

@@ -33,8 +33,9 @@ import yaml
 from holidays.countries.china import China
 from pydantic import ValidationError
 
-from models.config import ConfigError, _KeyTwice, _OnceLoader
+from models.config import _KeyTwice, _OnceLoader
 from models.config_files import ENTRY_TAGS, DistrictDay, HolidaysFile, YearSchedule
+from models.refusals import Code, ConfigError, issue_of, location
 
 log = logging.getLogger("whistle.calendar")
 
@@ -315,15 +316,6 @@ _DatesAsText.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
-_SHORT = {
-    "extra_forbidden": "unknown key",
-    "missing": "missing",
-    "list_type": "expected a list",
-    "dict_type": "expected a mapping",
-    "model_type": "expected a mapping",
-    "int_parsing": "is not a year",
-}
-
 
 def load_holidays(path: Path) -> HolidaysFile:
     """Read and check the district's holidays file; a missing file means nothing added."""
@@ -333,26 +325,32 @@ def load_holidays(path: Path) -> HolidaysFile:
     try:
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_DatesAsText)  # a SafeLoader
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+        raise ConfigError(Code.config_yaml, path=str(path), error=str(exc)) from exc
     except _KeyTwice as exc:
-        raise ConfigError(f"{path}: {exc}") from None
+        raise ConfigError(
+            Code.config_key_twice, path=str(path), key=str(exc.key), line=exc.line
+        ) from None
     if raw is None:
         return HolidaysFile()
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: expected a mapping with keys workdays, days_off and years")
+        raise ConfigError(
+            Code.config_expected_keys, path=str(path), keys="workdays / days_off / years"
+        )
     try:
         parsed = HolidaysFile.model_validate(raw)
     except ValidationError as exc:
         errors = exc.errors()
         # A misspelt key also leaves a required one missing: name the misspelling.
         first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-        message = str(first["msg"]).removeprefix("Value error, ")
-        short = _SHORT.get(first["type"])
-        if short == "is not a year":
-            message = f"'{first['input']}' is not a year"
-        elif short:
-            message = short
-        raise ConfigError(f"{path}: {_key(first['loc'])}: {message}") from None
+        given = first.get("input")
+        raise ConfigError(
+            Code.config_invalid,
+            path=str(path),
+            key=_key(first["loc"]),
+            problem=issue_of(first, location(first["loc"])),
+            given=given if isinstance(given, str | int | float) else None,
+            more=0,
+        ) from None
     _check_district(path, parsed)
     for year, schedule in parsed.years.items():
         _check_year(path, year, schedule)
@@ -387,12 +385,13 @@ def _check_district(path: Path, parsed: HolidaysFile) -> None:
             here = f"{key}[{i}]"
             if day in where:
                 other = where[day]
-                problem = (
-                    f"appears twice (also {other})"
-                    if other.startswith(key)
-                    else f"is also in {other}; a day is either a working day or a day off"
+                raise ConfigError(
+                    Code.config_date_twice if other.startswith(key) else Code.config_date_both,
+                    path=str(path),
+                    key=here,
+                    value=day.isoformat(),
+                    other=other,
                 )
-                raise ConfigError(f"{path}: {here}: {day.isoformat()} {problem}")
             where[day] = here
 
 
@@ -403,24 +402,39 @@ def _check_year(path: Path, year: int, schedule: YearSchedule) -> None:
         for field, day in (("date", entry.date), ("from", entry.first), ("to", entry.to)):
             if day is not None and day.year != year:
                 raise ConfigError(
-                    f"{path}: years.{year}.days_off[{i}].{field}: {day} is not in {year}"
+                    Code.config_wrong_year,
+                    path=str(path),
+                    key=f"years.{year}.days_off[{i}].{field}",
+                    value=day.isoformat(),
+                    year=year,
                 )
         for day in entry.days():
             if day in where:
                 raise ConfigError(
-                    f"{path}: years.{year}.days_off[{i}]: {day} is also in {where[day]}"
+                    Code.config_date_twice,
+                    path=str(path),
+                    key=f"years.{year}.days_off[{i}]",
+                    value=day.isoformat(),
+                    other=where[day],
                 )
             where[day] = f"days_off[{i}]"
     for i, made_up in enumerate(schedule.workdays):
         here = f"years.{year}.workdays[{i}].date"
         if made_up.date.year != year:
-            raise ConfigError(f"{path}: {here}: {made_up.date} is not in {year}")
+            raise ConfigError(
+                Code.config_wrong_year,
+                path=str(path),
+                key=here,
+                value=made_up.date.isoformat(),
+                year=year,
+            )
         if made_up.date in where:
             other = where[made_up.date]
-            problem = (
-                f"appears twice (also {other})"
-                if other.startswith("workdays")
-                else f"is also in {other}; a day is either a working day or a day off"
+            raise ConfigError(
+                Code.config_date_twice if other.startswith("workdays") else Code.config_date_both,
+                path=str(path),
+                key=here,
+                value=made_up.date.isoformat(),
+                other=other,
             )
-            raise ConfigError(f"{path}: {here}: {made_up.date} {problem}")
         where[made_up.date] = f"workdays[{i}]"

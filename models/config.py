@@ -49,11 +49,7 @@ from models.config_files import (
 )
 from models.places import FILENAME as BOUNDARIES
 from models.places import Places, PlacesError, load_places
-
-
-class ConfigError(Exception):
-    """A configuration file is missing or wrong; the message names file, key and problem."""
-
+from models.refusals import Code, ConfigError, issue_of, location
 
 # --- the loaded whole ------------------------------------------------------------------------
 
@@ -114,6 +110,15 @@ class DistrictConfig(BaseModel):
             return code
         return cat.name_en or cat.name if language == "en" else cat.name
 
+    def area_name(self, code: str, language: str = "zh") -> str:
+        """A town's or village's name; an unknown code as it is."""
+        place: Town | Village | None = self.towns.get(code)
+        if place is None and code in self.villages:
+            place = self.villages[code][0]
+        if place is None:
+            return code
+        return place.name_en or place.name if language == "en" else place.name
+
 
 FILES: dict[str, tuple[str, type[BaseModel]]] = {
     "district": ("district.yaml", DistrictFile),
@@ -125,12 +130,13 @@ FILES: dict[str, tuple[str, type[BaseModel]]] = {
     "channels": ("channels.yaml", ChannelsFile),
 }
 
-_ENV_REF = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
+_ENV_REF = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}")
 
 
 def _expand_env(value: Any, filename: str) -> Any:
     """Replace ${NAME} in string values (not comments) with the environment variable, so secrets
-    stay out of the repository; an unset variable is an error naming it."""
+    stay out of the repository; an unset variable is an error naming it, unless the reference
+    gives a default as the shell does: ${WHISTLE_INBOX_PORT:-8765}."""
     if isinstance(value, dict):
         return {k: _expand_env(v, filename) for k, v in value.items()}
     if isinstance(value, list):
@@ -139,9 +145,11 @@ def _expand_env(value: Any, filename: str) -> Any:
         return value
 
     def sub(match: re.Match[str]) -> str:
-        name = match.group(1)
+        name, default = match.group(1), match.group(2)
+        if name not in os.environ and default is not None:
+            return default
         if name not in os.environ:
-            raise ConfigError(f"{filename}: environment variable {name} is not set")
+            raise ConfigError(Code.config_env_unset, path=filename, name=name)
         return os.environ[name]
 
     return _ENV_REF.sub(sub, value)
@@ -156,7 +164,8 @@ def _loc(loc: Iterable[Any]) -> str:
 
 class _KeyTwice(Exception):
     def __init__(self, key: Any, line: int) -> None:
-        super().__init__(f"{key}: written twice in one mapping (again on line {line})")
+        super().__init__(key)
+        self.key, self.line = key, line
 
 
 class _OnceLoader(yaml.SafeLoader):
@@ -179,34 +188,40 @@ _OnceLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _map
 def _read(folder: Path, filename: str, schema: type[BaseModel]) -> Any:
     path = folder / filename
     if not path.is_file():
-        raise ConfigError(f"{path}: file is missing")
+        raise ConfigError(Code.config_file_missing, path=str(path))
     try:
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_OnceLoader)  # a SafeLoader
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+        raise ConfigError(Code.config_yaml, path=str(path), error=str(exc)) from exc
     except _KeyTwice as exc:
-        raise ConfigError(f"{path}: {exc}") from None
+        raise ConfigError(
+            Code.config_key_twice, path=str(path), key=str(exc.key), line=exc.line
+        ) from None
     if filename == "channels.yaml":
         raw = _expand_env(raw, str(path))
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: expected a mapping of keys at the top level")
+        raise ConfigError(Code.config_not_mapping, path=str(path))
     try:
         return schema.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
-        more = exc.error_count() - 1
-        extra = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        key = _loc(first["loc"])
         given = first.get("input")
-        shown = f" (given: {given!r})" if isinstance(given, str | int | float) else ""
-        message = str(first["msg"]).removeprefix("Value error, ")
-        raise ConfigError(f"{path}: {_loc(first['loc'])}: {message}{shown}{extra}") from exc
+        raise ConfigError(
+            Code.config_invalid,
+            path=str(path),
+            key=key,
+            problem=issue_of(first, location(first["loc"])),
+            given=given if isinstance(given, str | int | float) else None,
+            more=exc.error_count() - 1,
+        ) from exc
 
 
 def _unique(path: Path, key: str, codes: Iterable[str]) -> None:
     seen: set[str] = set()
     for code in codes:
         if code in seen:
-            raise ConfigError(f"{path}: {key}: code '{code}' appears twice")
+            raise ConfigError(Code.config_code_twice, path=str(path), key=key, value=code)
         seen.add(code)
 
 
@@ -214,7 +229,7 @@ def load_config(folder: Path) -> DistrictConfig:
     """Load, validate and cross-check every file of a configuration folder."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise ConfigError(f"{folder}: configuration folder is missing")
+        raise ConfigError(Code.config_folder_missing, path=str(folder))
     parsed = {key: _read(folder, name, schema) for key, (name, schema) in FILES.items()}
     district: DistrictFile = parsed["district"]
     depts_file: DepartmentsFile = parsed["departments"]
@@ -227,7 +242,7 @@ def load_config(folder: Path) -> DistrictConfig:
     villages = {v.code: (v, t) for t in district.towns for v in t.villages}
     if set(towns) & set(villages):
         raise ConfigError(
-            f"{dpath}: a town and a village share the code(s) {set(towns) & set(villages)}"
+            Code.config_shared_code, path=str(dpath), codes=sorted(set(towns) & set(villages))
         )
 
     departments: dict[str, Department] = {d.code: d for d in depts_file.departments}
@@ -255,32 +270,51 @@ def load_config(folder: Path) -> DistrictConfig:
         grade_rule: GradeRule = getattr(grading, colour)
         for flag in grade_rule.flags_any:
             if flag not in flags:
-                raise ConfigError(f"{gpath}: {colour}.flags_any: unknown flag '{flag}'")
+                raise ConfigError(
+                    Code.config_unknown,
+                    path=str(gpath),
+                    key=f"{colour}.flags_any",
+                    kind="flag",
+                    value=flag,
+                )
         for cat in grade_rule.categories_any:
             if cat not in categories:
-                raise ConfigError(f"{gpath}: {colour}.categories_any: unknown category '{cat}'")
+                raise ConfigError(
+                    Code.config_unknown,
+                    path=str(gpath),
+                    key=f"{colour}.categories_any",
+                    kind="category",
+                    value=cat,
+                )
 
     routing: RoutingFile = parsed["routing"]
     rpath = folder / "routing.yaml"
     for i, rule in enumerate(routing.rules):
         if rule.category != "*" and rule.category not in categories:
-            raise ConfigError(f"{rpath}: rules[{i}].category: unknown category '{rule.category}'")
+            raise ConfigError(
+                Code.config_unknown,
+                path=str(rpath),
+                key=f"rules[{i}].category",
+                kind="category",
+                value=rule.category,
+            )
         for key, ref in [("lead", rule.lead)] + [(f"co[{j}]", r) for j, r in enumerate(rule.co)]:
-            problem = _check_ref(ref, departments, depts_file)
-            if problem:
-                raise ConfigError(f"{rpath}: rules[{i}].{key}: {problem}")
+            _check_ref(ref, departments, depts_file, rpath, f"rules[{i}].{key}")
     catch_all = [i for i, r in enumerate(routing.rules) if r.category == "*" and r.tier == "*"]
     if not catch_all or catch_all[0] != len(routing.rules) - 1:
         where = f"rules[{catch_all[0]}]" if catch_all else "rules"
-        raise ConfigError(
-            f"{rpath}: {where}: the catch-all rule (category '*', tier '*') must be the last rule; "
-            "rules after it would never apply"
-        )
+        raise ConfigError(Code.config_catch_all, path=str(rpath), key=where)
 
     deadlines: DeadlinesFile = parsed["deadlines"]
     for cat in deadlines.categories:
         if cat not in categories:
-            raise ConfigError(f"{folder / 'deadlines.yaml'}: categories.{cat}: unknown category")
+            raise ConfigError(
+                Code.config_unknown,
+                path=str(folder / "deadlines.yaml"),
+                key=f"categories.{cat}",
+                kind="category",
+                value=cat,
+            )
 
     channels: ChannelsFile = parsed["channels"]
     for i, channel in enumerate(channels.channels):
@@ -288,8 +322,10 @@ def load_config(folder: Path) -> DistrictConfig:
             code = pattern.split("/", 1)[0]
             if not any(fnmatchcase(c, code) for c in departments):
                 raise ConfigError(
-                    f"{folder / 'channels.yaml'}: channels[{i}].to[{j}]: '{pattern}' matches "
-                    "no department"
+                    Code.config_matches_none,
+                    path=str(folder / "channels.yaml"),
+                    key=f"channels[{i}].to[{j}]",
+                    value=pattern,
                 )
 
     schedules = SchedulesFile()
@@ -307,7 +343,9 @@ def load_config(folder: Path) -> DistrictConfig:
         try:
             places = load_places(folder / BOUNDARIES, towns, villages)
         except PlacesError as exc:
-            raise ConfigError(f"{folder / BOUNDARIES}: {exc}") from None
+            raise ConfigError(
+                Code.config_boundaries, path=str(folder / BOUNDARIES), problem=str(exc)
+            ) from None
 
     return DistrictConfig(
         folder=folder,
@@ -346,7 +384,13 @@ def _figures(
         ):
             for j, code in enumerate(codes):
                 if code not in known:
-                    raise ConfigError(f"{path}: figures[{i}].{key}[{j}]: unknown code '{code}'")
+                    raise ConfigError(
+                        Code.config_unknown,
+                        path=str(path),
+                        key=f"figures[{i}].{key}[{j}]",
+                        kind="code",
+                        value=code,
+                    )
     return figures
 
 
@@ -363,21 +407,28 @@ def _add_unit(
     )
 
 
-def _check_ref(ref: str, departments: dict[str, Department], depts: DepartmentsFile) -> str | None:
-    """Say what is wrong with a routing department reference, or None."""
-    if ref.startswith("@town."):
-        suffix = ref.removeprefix("@town.")
-        if suffix not in {u.suffix for u in depts.town_units}:
-            return f"'{ref}': no town unit '{suffix}' in departments.yaml town_units"
-        return None
-    if ref.startswith("@village."):
-        suffix = ref.removeprefix("@village.")
-        if suffix not in {u.suffix for u in depts.village_units}:
-            return f"'{ref}': no village unit '{suffix}' in departments.yaml village_units"
-        return None
+def _check_ref(
+    ref: str, departments: dict[str, Department], depts: DepartmentsFile, path: Path, key: str
+) -> None:
+    """Refuse a routing department reference that names no department or unit."""
+    for tier, units in (("town", depts.town_units), ("village", depts.village_units)):
+        if ref.startswith(f"@{tier}."):
+            suffix = ref.removeprefix(f"@{tier}.")
+            if suffix not in {u.suffix for u in units}:
+                raise ConfigError(
+                    Code.config_no_unit,
+                    path=str(path),
+                    key=key,
+                    value=ref,
+                    tier=tier,
+                    suffix=suffix,
+                    units=f"{tier}_units",
+                )
+            return
     if ref not in departments:
-        return f"unknown department '{ref}'"
-    return None
+        raise ConfigError(
+            Code.config_unknown, path=str(path), key=key, kind="department", value=ref
+        )
 
 
 __all__ = [

@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from models.durations import Duration
+from models.refusals import Code, Invalid
 
 Colour = Literal["red", "orange", "yellow", "green"]
 Tier = Literal["village", "town", "district"]
@@ -70,7 +71,7 @@ class DistrictFile(_Strict):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone '{value}' (e.g. Asia/Shanghai)") from None
+            raise Invalid(Code.unknown_time_zone, value=value) from None
         return value
 
 
@@ -154,7 +155,7 @@ class GradingFile(_Strict):
     def _every_colour(cls, value: dict[Colour, Tier]) -> dict[Colour, Tier]:
         missing = [c for c in COLOURS if c not in value]
         if missing:
-            raise ValueError(f"no starting tier for {', '.join(missing)}")
+            raise Invalid(Code.no_start_tier, colours=missing)
         return value
 
 
@@ -223,10 +224,7 @@ class DeadlinesFile(_Strict):
         order = ["reminder", "urging", "supervision", "circular"]
         moments = [value[k] for k in order if k in value]
         if any(m <= 0 for m in moments) or moments != sorted(moments):
-            raise ValueError(
-                "steps must come in the order reminder, urging, supervision, "
-                "circular, each later than the one before and after the start"
-            )
+            raise Invalid(Code.ladder_order)
         return value
 
     @field_validator("feedback", mode="before")
@@ -238,7 +236,7 @@ class DeadlinesFile(_Strict):
     @classmethod
     def _parse_each(cls, value: Any) -> dict[str, Duration]:
         if not isinstance(value, dict):
-            raise ValueError("a mapping of colour to duration, e.g. {red: 2h}")
+            raise Invalid(Code.colour_durations)
         return {k: _duration(v) for k, v in value.items()}
 
     @field_validator("colours")
@@ -247,7 +245,7 @@ class DeadlinesFile(_Strict):
         for colour in COLOURS:
             clocks = value.get(colour)
             if clocks is None or clocks.acknowledge is None or clocks.resolve is None:
-                raise ValueError(f"{colour} needs both acknowledge and resolve")
+                raise Invalid(Code.colour_windows, colour=colour)
         return value
 
 
@@ -282,7 +280,7 @@ class DeliveryRules(_Strict):
     @classmethod
     def _parse_list(cls, value: Any) -> list[Duration]:
         if not isinstance(value, list):
-            raise ValueError("a list of durations such as [1m, 5m, 30m]")
+            raise Invalid(Code.duration_list)
         return [_duration(v) for v in value]
 
     @field_validator("then_every", "give_up_after", mode="before")
@@ -290,7 +288,7 @@ class DeliveryRules(_Strict):
     def _parse(cls, value: Any) -> Duration:
         duration = _duration(value)
         if duration.unit == "working_days":
-            raise ValueError("use clock time (m, h, d) for delivery, not working days")
+            raise Invalid(Code.clock_time_only)
         return duration
 
 
@@ -320,13 +318,10 @@ class RetentionPeriod:
     def parse(cls, text: str) -> RetentionPeriod:
         match = _PERIOD.match(str(text))
         if not match:
-            raise ValueError(
-                f"'{text}' is not a retention period: write a whole number and y (years) "
-                "or d (days), e.g. 3y or 1095d"
-            )
+            raise Invalid(Code.retention_period, value=str(text))
         amount = int(match.group(1))
         if amount <= 0:
-            raise ValueError(f"'{text}': a retention period must be longer than zero")
+            raise Invalid(Code.retention_zero, value=str(text))
         return cls(amount, "years" if match.group(2) == "y" else "days")
 
     def before(self, moment: datetime) -> datetime:
@@ -378,7 +373,7 @@ class SchedulesFile(_Strict):
     def _parse(cls, value: Any) -> Duration:
         duration = _duration(value)
         if duration.unit not in ("minutes", "hours"):
-            raise ValueError("the sweep interval is minutes or hours, e.g. 5m")
+            raise Invalid(Code.sweep_interval)
         return duration
 
 

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from models.refusals import Code, Invalid
+
 Unit = Literal["minutes", "hours", "days", "working_days"]
 
 _PATTERN = re.compile(r"^\s*(\d+)\s*(m|min|h|d|wd)\s*$")
@@ -27,17 +29,13 @@ class Duration:
 
     @classmethod
     def parse(cls, text: str) -> Duration:
-        """Parse '30m', '2h', '7d' or '3wd'; raise ValueError in words a clerk understands."""
+        """Parse '30m', '2h', '7d' or '3wd'; raise Invalid (a ValueError) with the typed value."""
         match = _PATTERN.match(str(text))
         if not match:
-            typed = str(text) if len(str(text)) <= 40 else str(text)[:40] + "…"
-            raise ValueError(
-                f"'{typed}' is not a duration: write a whole number and a unit, "
-                "m (minutes), h (hours), d (days) or wd (working days), e.g. 30m, 2h, 3wd"
-            )
+            raise Invalid(Code.duration, value=str(text))
         amount = int(match.group(1))
         if amount <= 0:
-            raise ValueError(f"'{text}': a duration must be longer than zero")
+            raise Invalid(Code.duration_zero, value=str(text))
         return cls(amount, _UNITS[match.group(2)])
 
     def __str__(self) -> str:

@@ -4,19 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from messages import label
+from messages.labels import LABELS
 from models.config import Colour, GradeRule, GradingFile, Tier
 
-COLOUR_LABELS: dict[str, tuple[str, str]] = {
-    "red": ("红", "red"),
-    "orange": ("橙", "orange"),
-    "yellow": ("黄", "yellow"),
-    "green": ("绿", "green"),
-}
-TIER_LABELS: dict[str, tuple[str, str]] = {
-    "village": ("村（社区）", "village/community"),
-    "town": ("镇（街道）", "town/sub-district"),
-    "district": ("区", "district"),
-}
+COLOUR_LABELS: dict[str, tuple[str, str]] = LABELS["colour"]  # the message catalogue's
+TIER_LABELS: dict[str, tuple[str, str]] = LABELS["tier"]
 _ORDER: tuple[Colour, ...] = ("green", "yellow", "orange", "red")
 _TIER_ORDER: tuple[Tier, ...] = ("village", "town", "district")
 
@@ -73,10 +66,8 @@ def raise_tier(tier: Tier) -> Tier:
 
 
 def colour_label(colour: str, language: str = "zh") -> str:
-    names = COLOUR_LABELS.get(colour, (colour, colour))
-    return names[1] if language == "en" else names[0]
+    return label("colour", colour, language)
 
 
 def tier_label(tier: str, language: str = "zh") -> str:
-    names = TIER_LABELS.get(tier, (tier, tier))
-    return names[1] if language == "en" else names[0]
+    return label("tier", tier, language)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from messages.labels import LABELS
+
 
 class Level(StrEnum):
     reminder = "reminder"  # 提醒: before the breach, to the department
@@ -21,12 +23,7 @@ class Level(StrEnum):
     circular = "circular"  # 通报: to the committee's leadership, naming the department
 
 
-LEVEL_LABELS = {
-    Level.reminder: ("提醒", "reminder"),
-    Level.urging: ("催办", "urging"),
-    Level.supervision: ("督办", "supervision"),
-    Level.circular: ("通报", "circulated notice"),
-}
+LEVEL_LABELS: dict[str, tuple[str, str]] = LABELS["level"]  # the message catalogue's
 
 # Sample defaults: a step's moment as a fraction of the window, counted from the start.
 DEFAULT_AT: dict[Level, float] = {

@@ -17,6 +17,12 @@ class Route:
 class NoRoute(Exception):
     """No routing rule could be resolved for the matter's area (a configuration gap)."""
 
+    def __init__(self, category: str, tier: str, town: str) -> None:
+        super().__init__(
+            f"no routing rule resolves for category {category} at {tier} tier in {town}"
+        )
+        self.category, self.tier, self.town = category, tier, town
+
 
 def _resolve(ref: str, town: str, village: str | None) -> str | None:
     """Turn '@town.x' / '@village.x' into the area's own unit code; None when it has no village."""
@@ -44,4 +50,4 @@ def route(
             continue
         kept = tuple(dict.fromkeys(c for c in co if c and c != lead and c in config.departments))
         return Route(lead, kept, index)
-    raise NoRoute(f"no routing rule resolves for category {category} at {tier} tier in {town}")
+    raise NoRoute(category, tier, town)

@@ -7,6 +7,11 @@ the action, so a clerk reading it knows what happened and what is possible.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
+
+from messages import label as catalogue_label
+from messages.labels import LABELS as CATALOGUE_LABELS
+from models.refusals import Code, Refused
 
 
 class Status(StrEnum):
@@ -52,26 +57,10 @@ class AssignmentStatus(StrEnum):
     withdrawn = "withdrawn"  # the center re-routed it elsewhere
 
 
-# Display names by kind, as (Chinese, English); a value such as "referred" means different things
-# for a matter (已分流) and for one department's part (待签收).
+# Display names by kind live in the message catalogue (messages/labels.py); a value such as
+# "referred" means different things for a matter (已分流) and for one department's part (待签收).
 LABELS: dict[str, dict[str, tuple[str, str]]] = {
-    "status": {
-        Status.received: ("已受理", "received"),
-        Status.referred: ("已分流", "referred"),
-        Status.in_progress: ("办理中", "in progress"),
-        Status.returned: ("已退回", "returned"),
-        Status.resolved: ("已办结", "resolved"),
-        Status.closed: ("已结案", "closed"),
-    },
-    "assignment": {
-        AssignmentStatus.referred: ("待签收", "awaiting acknowledgement"),
-        AssignmentStatus.acknowledged: ("已签收", "acknowledged"),
-        AssignmentStatus.reported: ("已报送", "reported"),
-        AssignmentStatus.resolved: ("已办结", "resolved"),
-        AssignmentStatus.returned: ("已退回", "returned"),
-        AssignmentStatus.withdrawn: ("已撤回", "withdrawn"),
-    },
-    "role": {Role.lead: ("主办", "lead"), Role.co: ("协办", "co-handling")},
+    kind: CATALOGUE_LABELS[kind] for kind in ("status", "assignment", "role")
 }
 
 # The matter's status machine. `refer` is allowed again while the matter is open so the center
@@ -111,13 +100,15 @@ ACTIVE_ASSIGNMENT = frozenset(
 )
 
 
-class TransitionRefused(Exception):
-    """An action that the current status does not allow."""
+class TransitionRefused(Refused):
+    """An action that the current status does not allow; `subject` is the matter's number, or
+    'number/department' for one department's part."""
 
-    def __init__(self, subject: str, status: str, action: str, hint: str = "") -> None:
-        self.subject, self.status, self.action = subject, status, action
-        message = f"{subject}: cannot {action} while {status}"
-        super().__init__(f"{message} ({hint})" if hint else message)
+    def __init__(self, code: Code, /, **params: Any) -> None:
+        super().__init__(code, **params)
+        number, department = str(params["number"]), params.get("department")
+        self.subject = f"{number}/{department}" if department else number
+        self.status, self.action = str(params["status"]), str(params["action"])
 
 
 def next_status(number: str, status: Status, action: Action) -> Status:
@@ -126,24 +117,35 @@ def next_status(number: str, status: Status, action: Action) -> Status:
         return MATTER_TRANSITIONS[(status, action)]
     except KeyError:
         allowed = sorted(a.value for (s, a) in MATTER_TRANSITIONS if s == status)
-        hint = f"allowed now: {', '.join(allowed)}" if allowed else "the matter is closed"
-        raise TransitionRefused(number, status.value, action.value, hint) from None
+        raise TransitionRefused(
+            Code.wrong_status if allowed else Code.matter_closed,
+            number=number,
+            status=status.value,
+            action=action.value,
+            allowed=allowed,
+        ) from None
 
 
 def next_assignment_status(
     subject: str, status: AssignmentStatus, action: Action
 ) -> AssignmentStatus:
-    """Return an assignment's status after `action`, or raise TransitionRefused."""
+    """Return an assignment's status after `action` ('number/department' is the subject), or
+    raise TransitionRefused."""
+    number, _, department = subject.partition("/")
     try:
         return ASSIGNMENT_TRANSITIONS[(status, action)]
     except KeyError:
-        hint = "acknowledge it first" if status == AssignmentStatus.referred else ""
-        raise TransitionRefused(subject, status.value, action.value, hint) from None
+        first = status == AssignmentStatus.referred and action != Action.acknowledge
+        raise TransitionRefused(
+            Code.acknowledge_first if first else Code.part_wrong_status,
+            number=number,
+            department=department,
+            status=status.value,
+            action=action.value,
+            kind="assignment",
+        ) from None
 
 
 def label(value: str, kind: str = "status", language: str = "zh") -> str:
     """Display name of a status, assignment status or role in the user's language."""
-    names = LABELS.get(kind, {}).get(value)
-    if names is None:
-        return value
-    return names[1] if language == "en" else names[0]
+    return catalogue_label(kind, value, language)

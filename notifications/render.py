@@ -33,13 +33,28 @@ class Rendered:
     body: str
 
 
-_URL = re.compile(r"(https?://[^\s<>\"']+)")
+# A web address runs to the first space, quote or angle bracket, or the first Chinese character
+# or full-width punctuation mark (，。：；！？（）【】“” …): in 链接：https://x/y，请查看 the comma
+# and what follows are text, not part of the address.
+_URL = re.compile(
+    r"https?://[^\s<>\"'\u2018-\u201f\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]+"
+)
+_TRAILING = ".,;:!?)]}"  # ASCII punctuation that ends a sentence rather than the address
 
 
 def linkify(text: str) -> Markup:
-    """Escape a line, then make its web addresses clickable (Chinese labels end in '：', so
-    Jinja's urlize, which wants a space before a URL, would miss them)."""
-    return Markup(_URL.sub(r'<a href="\1">\1</a>', str(escape(text))))
+    """Escape a line and make its web addresses clickable (Chinese labels end in '：' with no
+    space before the address, so Jinja's urlize, which wants one, would miss them)."""
+    parts: list[str] = []
+    last = 0
+    for match in _URL.finditer(text):
+        url = match.group(0).rstrip(_TRAILING)
+        end = match.start() + len(url)
+        parts.append(escape(text[last : match.start()]))
+        parts.append(Markup('<a href="{0}">{0}</a>').format(url))
+        last = end
+    parts.append(escape(text[last:]))
+    return Markup("").join(parts)
 
 
 @lru_cache(maxsize=8)
@@ -55,7 +70,9 @@ def environment(override_folder: Path | None = None) -> Environment:
         autoescape=select_autoescape(enabled_extensions=("html",), default=False),
         trim_blocks=True,
         lstrip_blocks=True,
-        keep_trailing_newline=False,
+        # An included part (_matter.txt) keeps its last line break; without it, trim_blocks
+        # would also eat the break after the include tag and join two lines into one.
+        keep_trailing_newline=True,
     )
     env.filters["linkify"] = linkify
     return env

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 from models.calendar import WorkCalendar, calendar_for, load_holidays
 from models.config import DistrictConfig, load_config
-from service.errors import Refused, shown
+from models.refusals import Code, Refused
 from service.settings import Settings, get_settings
 from service.store.db import get_engine
 
@@ -66,26 +66,24 @@ def resolve_now(at: str | datetime | None, settings: Settings) -> datetime:
     if at is None:
         return datetime.now(UTC)
     if not settings.allow_clock_override:
-        raise Refused(
-            "--at (an 'as of' time) is only accepted when WHISTLE_ALLOW_CLOCK_OVERRIDE=1 "
-            "(for simulations and tests)"
-        )
+        raise Refused(Code.clock_override_off, field="--at")
     if isinstance(at, datetime):
         value = at
     else:
         try:
             value = datetime.fromisoformat(at)
         except ValueError:
-            raise Refused(
-                f"--at '{shown(at)}' is not an ISO-8601 time such as 2026-11-26T09:30+08:00"
-            ) from None
+            raise Refused(Code.bad_time, field="--at", value=at) from None
     if value.tzinfo is None:
-        raise Refused(f"--at '{at}' has no time zone; add one, e.g. +08:00")
+        raise Refused(Code.time_no_zone, field="--at", value=str(at))
     # Deadlines are counted from the given time on the working-day calendar; a year far off
     # (0001, 9999) is a typo and would overflow the date arithmetic.
     if not EARLIEST.year <= value.year < LATEST.year:
         raise Refused(
-            f"--at '{at}' is outside the years {EARLIEST.year}–{LATEST.year - 1} that steps "
-            "can be dated in"
+            Code.time_out_of_range,
+            field="--at",
+            value=str(at),
+            first=EARLIEST.year,
+            last=LATEST.year - 1,
         )
     return value.astimezone(UTC)

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.config import ConfigError
+from models.lookup import labelled
 from service.app import get_app
 
 CLEARED = "（已转入事项库）"  # what a personal or free-text field reads once taken in
@@ -15,24 +16,29 @@ PERSONAL = ("name", "phone", "id_number", "title", "description")
 
 
 def _choices(schema: dict[str, Any]) -> None:
-    """List the district's codes in the form (drop-downs in the UI), read when a deployment is
-    built; without a readable configuration the form still works, the flow checks the codes."""
+    """Offer the district's codes in the form (drop-downs in the UI) as a person recognises
+    them, code and name together (`T02V01 文苑社区`, `wage_arrears 拖欠工资`), which the intake
+    accepts as it accepts the code or the name alone. Read when a deployment is built; without a
+    readable configuration the form still works, and the flow checks the codes."""
     try:
         config = get_app().config
     except (ConfigError, OSError):
         return
     fields = schema.get("properties", {})
 
-    def offer(name: str, codes: dict[str, Any], many: bool = False) -> None:
+    def offer(name: str, items: dict[str, Any], many: bool = False) -> None:
         target = fields[name]["items"] if many else fields[name]
-        target["enum"] = list(codes)
-        names = "；".join(f"{code}＝{item.name}" for code, item in codes.items())
-        fields[name]["description"] = f"{fields[name].get('description', '')} {names}".strip()
+        target["enum"] = [labelled(code, item.name) for code, item in items.items()]
+        default = fields[name].get("default")
+        if isinstance(default, str) and default in items:
+            fields[name]["default"] = labelled(default, items[default].name)
 
     offer("category", config.categories)
     offer("channel", config.channels_in)
     offer("flags", config.flags, many=True)
-    fields["area"]["enum"] = [*config.towns, *config.villages]
+    areas: dict[str, Any] = dict(config.towns)
+    areas |= {code: village for code, (village, _town) in config.villages.items()}
+    offer("area", areas)
 
 
 class IntakeForm(BaseModel):
@@ -40,7 +46,7 @@ class IntakeForm(BaseModel):
 
     model_config = ConfigDict(title="受理登记表", extra="forbid", json_schema_extra=_choices)
 
-    category: str = Field(title="事项类别", description="所反映事项的类别代码。")
+    category: str = Field(title="事项类别", description="所反映事项的类别。")
     title: str = Field(
         title="事项标题", max_length=200, description="一句话概括，如：工地拖欠工资。"
     )
@@ -49,7 +55,7 @@ class IntakeForm(BaseModel):
     )
     area: str = Field(
         title="所在村（社区）或镇（街道）",
-        description="区域代码（T01 为镇，T01V01 为其下的村或社区），见 whistle areas。",
+        description="镇（街道），或其下的村（社区）：T01V01 在 T01 之下；见 whistle areas。",
     )
     name: str = Field(title="群众姓名", max_length=100, description="只存入事项库。")
     phone: str = Field(

@@ -10,7 +10,9 @@ from typing import Annotated, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from service.errors import Refused
+from messages import label
+from messages.labels import LABELS
+from models.refusals import Code, Invalid, Issue, Refused, issue_of, location
 
 MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 LANDLINE = re.compile(r"^0[1-9][0-9]{1,2}-?[0-9]{7,8}$")  # area codes never start 00
@@ -31,18 +33,11 @@ class Outcome(StrEnum):
     unresolvable = "unresolvable"
 
 
-OUTCOME_LABELS: dict[str, tuple[str, str]] = {
-    Outcome.mediated: ("调解成功", "mediated"),
-    Outcome.handled: ("依职能办结", "handled within remit"),
-    Outcome.explained: ("解释说明", "explained"),
-    Outcome.litigation: ("引导诉讼/仲裁", "guided to litigation or arbitration"),
-    Outcome.unresolvable: ("无法解决", "cannot be resolved"),
-}
+OUTCOME_LABELS: dict[str, tuple[str, str]] = LABELS["outcome"]  # the catalogue's, by code
 
 
 def outcome_label(outcome: str, language: str = "zh") -> str:
-    names = OUTCOME_LABELS.get(outcome, (outcome, outcome))
-    return names[1] if language == "en" else names[0]
+    return label("outcome", outcome, language)
 
 
 def id_number_valid(value: str) -> bool:
@@ -62,12 +57,12 @@ def birth_date_valid(value: str) -> bool:
     return born.year >= 1880
 
 
-def _text(value: str, what: str) -> str:
+def _text(value: str) -> str:
     value = value.strip()
     if not value:
-        raise ValueError(f"{what} is empty")
+        raise Invalid(Code.empty)
     if _CONTROL.search(value):
-        raise ValueError(f"{what} contains control characters")
+        raise Invalid(Code.control)
     return value
 
 
@@ -79,10 +74,7 @@ def _phone_number(value: str) -> str:
     # Full-width digits from a Chinese input method become ASCII before checking.
     value = unicodedata.normalize("NFKC", value).replace(" ", "")
     if not (MOBILE.match(value) or LANDLINE.match(value)):
-        raise ValueError(
-            f"'{value[:20]}' is not a mainland phone number "
-            "(a mobile 1xxxxxxxxxx of 11 digits, or a landline such as 0472-1234567)"
-        )
+        raise Invalid(Code.phone, value=value[:20])
     return value
 
 
@@ -114,7 +106,7 @@ class IntakeRequest(_Input):
     @field_validator("title", "description", "name", "category", "area", "channel")
     @classmethod
     def _not_empty(cls, value: str) -> str:
-        return _text(value, "it")
+        return _text(value)
 
     @field_validator("phone")
     @classmethod
@@ -128,11 +120,9 @@ class IntakeRequest(_Input):
             return None
         value = unicodedata.normalize("NFKC", value).strip().upper()
         if not id_number_valid(value):
-            raise ValueError(
-                "not a valid 18-character resident ID number (check the last character)"
-            )
+            raise Invalid(Code.id_number)
         if not birth_date_valid(value):
-            raise ValueError(f"the birth date in it ({value[6:14]}) is not a real date")
+            raise Invalid(Code.birth_date, value=value[6:14])
         return value
 
 
@@ -146,13 +136,13 @@ class OpenIntake(IntakeRequest):
     @field_validator("title", "description", "category", "area", "channel")
     @classmethod
     def _not_empty(cls, value: str) -> str:
-        return _text(value, "it")
+        return _text(value)
 
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
         if _CONTROL.search(value):
-            raise ValueError("it contains control characters")
+            raise Invalid(Code.control)
         return value.strip()
 
     @field_validator("phone")
@@ -169,7 +159,7 @@ class Note(_Input):
     @field_validator("text")
     @classmethod
     def _not_empty(cls, value: str) -> str:
-        return _text(value, "it")
+        return _text(value)
 
 
 def note(value: str | None, field: str) -> str:
@@ -177,22 +167,17 @@ def note(value: str | None, field: str) -> str:
     try:
         return Note.model_validate({"text": value or ""}).text
     except ValidationError as exc:
-        message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
-        message = message.replace("String should have at most", "must have at most")
-        raise Refused(f"{field}: {message}") from None
+        raise Refused(Code.invalid_input, fields=[issue_of(exc.errors()[0], field)]) from None
+
+
+def problems(exc: ValidationError) -> list[Issue]:
+    """Each field problem of a failed validation, by code (never by pydantic's words)."""
+    return [issue_of(error, location(error["loc"])) for error in exc.errors()]
 
 
 def validated(model: type[M], **values: object) -> M:
-    """Build an input model or raise Refused naming the field and what is wrong with it."""
+    """Build an input model or raise Refused naming each field and what is wrong with it."""
     try:
         return model.model_validate(values)
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            field = ".".join(str(p) for p in error["loc"]) or "input"
-            message = str(error["msg"]).removeprefix("Value error, ")
-            message = message.replace("String should have at most", "must have at most")
-            message = message.replace("Input should be", "must be")
-            message = "it is required" if error["type"] == "missing" else message
-            problems.append(f"{field}: {message}")
-        raise Refused("; ".join(problems)) from None
+        raise Refused(Code.invalid_input, fields=problems(exc)) from None

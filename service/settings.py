@@ -6,8 +6,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from messages import language_of
 
 PROJECT_CONFIG = Path(__file__).resolve().parent.parent / "config"
 
@@ -45,6 +47,12 @@ class Settings(BaseSettings):
             "engine, even when none is running yet."
         ),
     )
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _language(cls, value: object) -> str:
+        """'en_GB.UTF-8', 'EN', 'zh-CN' read as en or zh, as the command line reads them."""
+        return language_of(str(value)) if isinstance(value, str) else "zh"
 
     def store_url(self) -> str:
         """Return the store URL, defaulting to a SQLite file in the data folder."""

@@ -14,9 +14,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from messages import text
+from models.lookup import department_code
+from models.refusals import Code, Issue, Refused
 from models.tables import ApiToken
 from service.app import App
-from service.errors import Refused
 from service.store.matters import CENTER
 
 PREFIX = "wst_"
@@ -62,19 +64,19 @@ def create_token(
     """Issue a token for a department (or the center) or an intake channel; the only time the
     secret is seen is in the returned document."""
     if (department is None) == (channel is None):
-        raise Refused("give exactly one of --department (or center) and --channel")
+        raise Refused(Code.token_holder)
     if department is not None:
-        if department not in app.config.departments:
-            raise Refused(f"department: unknown department '{department}'")
+        department = department_code(app.config, department)
         scope, holder = ("center" if department == CENTER else "department"), department
     else:
         assert channel is not None
         if channel not in app.config.channels_in:
-            known = ", ".join(app.config.channels_in)
-            raise Refused(f"channel: unknown channel '{channel}' (known: {known})")
+            known = list(app.config.channels_in)
+            raise Refused(Code.unknown_channel, field="channel", value=channel, known=known)
         scope, holder = "intake", channel
     if label is not None and len(label) > 100:
-        raise Refused("label: must have at most 100 characters")
+        too_long = Issue("label", Code.too_long, {"max_length": 100})
+        raise Refused(Code.invalid_input, fields=[too_long])
     secret = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         scope=scope, holder=holder, label=label, token_hash=digest(secret), created_at=now
@@ -83,7 +85,7 @@ def create_token(
     session.commit()
     return _shown(token) | {
         "token": secret,
-        "warning": "store this token now: it is shown only once",
+        "warning": text("token.shown_once", app.language),
     }
 
 
@@ -91,9 +93,9 @@ def revoke_token(*, session: Session, token_id: int, now: datetime) -> dict[str,
     """Revoke a token by its id; it stops working at once."""
     token = session.get(ApiToken, token_id)
     if token is None:
-        raise Refused(f"no token with id {token_id}")
+        raise Refused(Code.no_such_token, id=token_id)
     if token.revoked_at is not None:
-        raise Refused(f"token {token_id} was already revoked at {token.revoked_at.isoformat()}")
+        raise Refused(Code.token_already_revoked, id=token_id, at=token.revoked_at.isoformat())
     token.revoked_at = now
     session.add(token)
     session.commit()

@@ -19,6 +19,7 @@ from service.app import get_app
 from service.errors import Refused
 from service.forms import CLEARED, IntakeForm
 from service.inputs import IntakeRequest
+from service.read.labels import coded
 from service.read.views import run_label, run_tags
 from service.store.db import session
 
@@ -44,15 +45,24 @@ def _refused(fields: list[str], hint: str = "") -> FormRefused:
     return FormRefused(f"受理登记未完成：{named}填写有误{hint}。{AGAIN}")
 
 
-def _known(field: str) -> str:
-    """For a code field, the codes that would be accepted (district data, never personal)."""
+def _known(field: str, refusal: Refused) -> str:
+    """For a code field, what would be accepted (district data, never personal): the nearest
+    codes a refusal suggests, else every code of the field."""
     config = get_app().config
-    codes: dict[str, list[str]] = {
-        "category": list(config.categories),
-        "channel": list(config.channels_in),
-        "flag": list(config.flags),
+    names = {
+        "category": {c.code: c.name for c in config.categories.values()},
+        "channel": {c.code: c.name for c in config.channels_in.values()},
+        "flag": {f.code: f.name for f in config.flags.values()},
+        "area": {},
     }
-    return f"（可填：{', '.join(codes[field])}）" if field in codes else ""
+    if field not in names:
+        return ""
+    offered = refusal.params.get("suggestions") or refusal.params.get("candidates") or []
+    codes = list(offered) or list(names[field])
+    if not codes:
+        return ""
+    shown = "、".join(coded(names[field].get(c) or config.area_name(c), c) for c in codes)
+    return f"（可填：{shown}）"
 
 
 def _scrub(run_id: UUID, values: dict[str, Any]) -> None:
@@ -96,8 +106,9 @@ def take_in(values: dict[str, Any], scrubbed: dict[str, Any], now: datetime) -> 
         with session(app.engine) as s:
             matter = actions.register(session=s, app=app, intake=intake, now=now)
     except Refused as exc:
-        field = str(exc).split(":", 1)[0].strip()
-        raise _refused([field if field != "flag" else "flags"], _known(field)) from None
+        fields = [i.field for i in exc.fields] or [exc.field or ""]
+        named = ["flags" if f == "flag" else f for f in fields]
+        raise _refused(named, _known(fields[0], exc)) from None
     except Exception as exc:
         # The store's own errors quote the statement's parameters: the citizen's details.
         raise StoreUnavailable(f"事项库暂时无法登记（{type(exc).__name__}），稍后重试。") from None

@@ -8,6 +8,7 @@ from typing import Any
 from prefect import task
 from prefect.artifacts import create_table_artifact
 
+from messages import label, text
 from service.actions.retention import erase_expired
 from service.app import get_app
 from service.store.db import session
@@ -24,13 +25,15 @@ def erase(now: datetime) -> dict[str, Any]:
 @task(name="publish retention summary")
 def publish(now: datetime, result: dict[str, Any]) -> None:
     """Counts only: the supervisor sees how much was erased, never whose."""
+    lang = get_app().language
+    item, value = label("column", "item", lang), label("column", "value", lang)
     create_table_artifact(
         [
-            {"item": "retention period after closing", "value": result["period"]},
-            {"item": "closed on or before", "value": result["cutoff"]},
-            {"item": "citizens erased", "value": result["citizens"]},
-            {"item": "matters anonymised", "value": result["matters"]},
+            {item: text("retention.period", lang), value: result["period"]},
+            {item: text("retention.cutoff", lang), value: result["cutoff"]},
+            {item: text("retention.citizens", lang), value: result["citizens"]},
+            {item: text("retention.matters", lang), value: result["matters"]},
         ],
         key="personal-data-retention",
-        description=f"retention as of {now.isoformat(timespec='minutes')}",
+        description=text("artifact.retention", lang, at=now.isoformat(timespec="minutes")),
     )

@@ -8,11 +8,12 @@ from typing import Any
 from prefect import task
 from prefect.artifacts import create_table_artifact
 
+from messages import label, text
 from service.actions import escalate_due as escalate_parts
 from service.actions import feedback_overdue, stuck_in_intake
-from service.app import get_app
+from service.app import App, get_app
 from service.read.calendar import uncovered_years, year_advice
-from service.read.queries import notice_health, overdue_now
+from service.read.queries import notice_health, overdue_now, overdue_table
 from service.store.db import session
 
 
@@ -36,14 +37,14 @@ def find_due(now: datetime) -> tuple[list[str], list[str]]:
 
 @task(name="publish overdue table")
 def publish_overdue(now: datetime) -> None:
-    """What is overdue now, by department and level, for the supervisor."""
+    """What is overdue now, by department name and level (催办, 督办, 通报), for the supervisor."""
     app = get_app()
     with session(app.engine) as s:
         rows = overdue_now(s)
     create_table_artifact(
-        rows or [{"department": "-", "level": "-", "parts": 0}],
+        overdue_table(app, rows, app.language),
         key="overdue-now",
-        description=f"overdue parts as of {now.isoformat(timespec='minutes')}",
+        description=text("artifact.overdue", app.language, at=_local(app, now)),
     )
 
 
@@ -55,18 +56,25 @@ def publish_sweep(now: datetime, steps: int, referred: int) -> dict[str, int]:
     with session(app.engine) as s:
         health = notice_health(s)
         uncovered = uncovered_years(s, app, now)
+    lang = app.language
+    item, count = label("column", "item", lang), label("column", "count", lang)
     create_table_artifact(
         [
-            {"item": "steps taken", "count": steps},
-            {"item": "stuck intakes referred", "count": referred},
-            {"item": "notices failed, to retry", "count": health["failed"]},
-            {"item": "notices dead (whistle notices --failed)", "count": health["dead"]},
+            {item: text("sweep.steps", lang), count: steps},
+            {item: text("sweep.referred", lang), count: referred},
+            {item: text("sweep.failed", lang), count: health["failed"]},
+            {item: text("sweep.dead", lang), count: health["dead"]},
             *(
-                {"item": year_advice(app, year.coverage, year.clocks), "count": year.clocks}
+                {item: year_advice(app, year.coverage, year.clocks), count: year.clocks}
                 for year in uncovered
             ),
         ],
         key="deadline-sweep",
-        description=f"sweep as of {now.isoformat(timespec='minutes')}",
+        description=text("artifact.sweep", lang, at=_local(app, now)),
     )
     return health
+
+
+def _local(app: App, now: datetime) -> str:
+    """The district's local time, to the minute: 2026-11-26 09:00."""
+    return now.astimezone(app.calendar.zone).strftime("%Y-%m-%d %H:%M")

@@ -87,6 +87,12 @@ class Result:
     def data(self) -> Any:
         return json.loads(self.out)
 
+    @property
+    def refusal(self) -> str:
+        """A refused command's code (with --json, the refusal is a document on stdout too)."""
+        assert self.code in (2, 3), f"not refused (exit {self.code}): {self.err}"
+        return str(self.data["refusal"])
+
 
 @dataclass
 class World:

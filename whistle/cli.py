@@ -4,16 +4,20 @@ Every subcommand takes `--json` (one JSON document on stdout) and `--at ISO-8601
 time, accepted only with WHISTLE_ALLOW_CLOCK_OVERRIDE=1). A refused action prints one line on
 stderr, exits 2 and writes nothing; a broken configuration exits 3. When the store cannot be
 reached (PostgreSQL down or its connections cut), the command exits 5 with one line saying so:
-nothing was written, and the same command can simply be tried again.
+nothing was written, and the same command can simply be tried again. It speaks Chinese, or
+English with WHISTLE_LANGUAGE=en; with --json a refusal is also one JSON document on stdout,
+with its code.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, NoReturn
 
@@ -21,11 +25,12 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel import Session
 
 from engine.follow import FollowUp, after_action
+from messages import Language, Names, language_of, text
+from messages.usage import ARGPARSE_ZH
 from models.config import ConfigError
-from models.status import TransitionRefused
+from models.refusals import Code, Refusal, Refused
 from service import actions
 from service.app import App, get_app, resolve_now
-from service.errors import Refused
 from service.inputs import IntakeRequest, validated
 from service.settings import get_settings
 from service.store.migrate import current as current_revision
@@ -85,8 +90,9 @@ def cmd_show(ctx: Context, a: argparse.Namespace) -> Any:
 
 def cmd_list(ctx: Context, a: argparse.Namespace) -> Any:
     from service.read.queries import list_matters
+    from whistle.text import matter_table
 
-    return list_matters(
+    found = list_matters(
         ctx.session,
         ctx.app,
         status=a.status,
@@ -94,6 +100,7 @@ def cmd_list(ctx: Context, a: argparse.Namespace) -> Any:
         colour=a.colour,
         limit=a.limit,
     )
+    return found if ctx.as_json else matter_table(found, ctx.app.language)
 
 
 def cmd_refer(ctx: Context, a: argparse.Namespace) -> Any:
@@ -219,8 +226,10 @@ def cmd_init(ctx: Context, a: argparse.Namespace) -> Any:
     if missing:
         shown = ", ".join(missing[:10]) + (" …" if len(missing) > 10 else "")
         raise ConfigError(
-            f"{ctx.app.config.folder / 'channels.yaml'}: channels: no notice "
-            f"channel serves {len(missing)} recipient(s): {shown}"
+            Code.config_unserved,
+            path=str(ctx.app.config.folder / "channels.yaml"),
+            count=len(missing),
+            recipients=shown,
         )
     from service.read.calendar import clock_warnings
 
@@ -244,11 +253,7 @@ def cmd_calendar(ctx: Context, a: argparse.Namespace) -> Any:
     from service.read import calendar as report
 
     if a.apply and not a.recompute:
-        raise Refused(
-            "--apply: use it with --recompute"
-            if ctx.app.language == "en"
-            else "--apply：须与 --recompute 一起使用"
-        )
+        raise Refused(Code.option_needs, option="--apply", needs="--recompute")
     if a.recompute:
         if a.apply:
             changes = actions.apply_recompute(session=ctx.session, app=ctx.app, now=ctx.now)
@@ -366,11 +371,41 @@ def _store_down(exc: BaseException) -> str | None:
     return None
 
 
+def _language() -> Language:
+    """The language the command speaks: WHISTLE_LANGUAGE (read directly, so even a command that
+    cannot load its settings or its configuration is refused in the right language)."""
+    return language_of(os.environ.get("WHISTLE_LANGUAGE"))
+
+
+@contextmanager
+def _argparse_speaking(language: Language) -> Iterator[None]:
+    """argparse words its errors and help through gettext; in Chinese, swap in the catalogue's
+    translations of its message ids while the command line is built and parsed."""
+    if language != "zh":
+        yield
+        return
+    saved = argparse._, argparse.ngettext  # type: ignore[attr-defined]
+
+    def one(message: str) -> str:
+        return ARGPARSE_ZH.get(message, message)
+
+    def plural(singular: str, several: str, n: int) -> str:
+        return one(singular if n == 1 else several)
+
+    argparse._, argparse.ngettext = one, plural  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved  # type: ignore[attr-defined]
+
+
 class _Parser(argparse.ArgumentParser):
     """A mistyped command is a refusal like any other: one line on stderr, exit 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"whistle: refused: {_one_line(message)} (see {self.prog} --help)\n")
+        language = _language()
+        said = text("cli.usage", language, message=_one_line(message), prog=self.prog)
+        self.exit(2, text("cli.refused", language, message=said) + "\n")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -552,18 +587,31 @@ def _print(result: Any, as_json: bool, stages: list[FollowUp]) -> None:
         return
     from whistle.text import human
 
-    print(human(result))
+    print(human(result, _language()))
+
+
+def _refused(exc: Refusal, as_json: bool, names: Names | None) -> None:
+    """One line on stderr in the user's language; with --json, the refusal's code on stdout."""
+    language = _language()
+    message = exc.message(language, names)
+    key = "cli.config_error" if isinstance(exc, ConfigError) else "cli.refused"
+    print(text(key, language, message=_one_line(message)), file=sys.stderr)
+    if as_json:
+        kind = "config_error" if isinstance(exc, ConfigError) else "refused"
+        document = {"code": kind} | exc.as_dict(language, names)
+        print(json.dumps(document, ensure_ascii=False, indent=2, default=str))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    with _argparse_speaking(_language()):
+        args = _parser().parse_args(argv)
     if args.command == "worker" and not args.once:
         from engine.worker import work
 
         try:
             start = resolve_now(args.at, get_settings()) if args.at else None
-        except Refused as exc:
-            print(f"whistle: refused: {_one_line(str(exc))}", file=sys.stderr)
+        except Refusal as exc:
+            _refused(exc, False, None)
             return 2
         return work(limit=args.limit, start=start)
     if args.command == "api":
@@ -576,7 +624,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 announce=lambda url: print(f"whistle: HTTP API on {url} (docs: {url}/docs)"),
             )
         except ConfigError as exc:
-            print(f"whistle: configuration error: {exc}", file=sys.stderr)
+            _refused(exc, False, None)
             return 3
     if args.command == "up":
         from whistle.up import up
@@ -588,6 +636,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             api_port=args.api_port,
         )
     ctx: Context | None = None
+    app: App | None = None
     try:
         app = get_app()
         if args.command == "init":
@@ -601,29 +650,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             ctx = Context(app, s, now, args.json)
             result = args.handler(ctx, args)
     except ConfigError as exc:
-        print(f"whistle: configuration error: {exc}", file=sys.stderr)
+        _refused(exc, args.json, None)
         return 3
-    except (Refused, TransitionRefused) as exc:
-        print(f"whistle: refused: {_one_line(str(exc))}", file=sys.stderr)
+    except Refusal as exc:
+        _refused(exc, args.json, app.config if app else None)
         return 2
     except Exception as exc:
         reason = _store_down(exc)
         if reason is None:
             raise
         done = ctx.stages if ctx else []  # a stage is started only after the action committed
+        language = _language()
         if done:  # recorded before the store went away: the action must not be repeated
-            print(
-                f"whistle: warning: recorded, but the store went away before the result could "
-                f"be read ({_one_line(reason, 200)}); do not repeat the action, the engine or "
-                f"the next sweep completes the {done[-1].stage} follow-up",
-                file=sys.stderr,
+            said = text(
+                "cli.store_gone", language, reason=_one_line(reason, 200), stage=done[-1].stage
             )
+            print(said, file=sys.stderr)
             return 0
-        print(
-            f"whistle: the store cannot be reached ({_one_line(reason, 200)}); nothing was "
-            "written, try again",
-            file=sys.stderr,
-        )
+        print(text("cli.store_down", language, reason=_one_line(reason, 200)), file=sys.stderr)
         return STORE_UNREACHABLE
     assert ctx is not None
     _print(result, args.json, ctx.stages)
@@ -631,9 +675,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"whistle: warning: {_one_line(warning, 1000)}", file=sys.stderr)
     for stage in ctx.stages:
         if stage.error:
-            print(
-                f"whistle: warning: recorded, but the {stage.stage} follow-up did not finish "
-                f"({stage.error}); the engine or the next sweep completes it",
-                file=sys.stderr,
-            )
+            said = text("cli.stage_unfinished", _language(), stage=stage.stage, error=stage.error)
+            print(said, file=sys.stderr)
     return ctx.exit_code

@@ -22,6 +22,7 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from sqlmodel import func, select
 
 from engine.follow import carry_out
+from messages import language_of, text
 from models.config import ConfigError
 from models.tables import Matter
 from service import actions
@@ -289,10 +290,15 @@ def up(
     *, port: int = 4200, inbox_port: int = INBOX_PORT, demo: bool = True, api_port: int = API_PORT
 ) -> int:
     """Run the center until interrupted; returns the process exit code."""
+    # The sample channels read the inbox's port from here (config/channels.yaml), in this
+    # process and in the ones it starts.
+    os.environ["WHISTLE_INBOX_PORT"] = str(inbox_port)
     try:
         app = get_app()
     except ConfigError as exc:
-        print(f"whistle: configuration error: {exc}", file=sys.stderr)
+        language = language_of(os.environ.get("WHISTLE_LANGUAGE"))
+        said = text("cli.config_error", language, message=exc.message(language))
+        print(said, file=sys.stderr)
         return 3
     home = app.settings.home
     home.mkdir(parents=True, exist_ok=True)
@@ -306,6 +312,7 @@ def up(
             return 2
     signal.signal(signal.SIGTERM, _raise_stop)
     api = f"http://127.0.0.1:{port}/api"
+    inbox_env = "" if inbox_port == INBOX_PORT else f" WHISTLE_INBOX_PORT={inbox_port}"
     server = start_prefect_server(home, port)
     inbox = Inbox(home / "inbox", inbox_port).start()
     served: subprocess.Popen[bytes] | None = None
@@ -338,7 +345,7 @@ def up(
             f"  Scheduled:    deadline sweep every {app.config.schedules.sweep_every}, "
             f"daily digest at {app.config.schedules.digest_at}, personal data retention at "
             f"{app.config.schedules.retention_at} (Deployments page)\n"
-            f"  Try:          PREFECT_API_URL={api} .venv/bin/whistle list\n"
+            f"  Try:          PREFECT_API_URL={api}{inbox_env} .venv/bin/whistle list\n"
             "Stop with Ctrl-C.",
             flush=True,
         )

@@ -7,6 +7,8 @@ from datetime import datetime
 from sqlmodel import Session
 
 from models.deadlines import due_at
+from models.lookup import department_code
+from models.refusals import Code, Refused
 from models.status import (
     Action,
     AssignmentStatus,
@@ -20,7 +22,6 @@ from notifications.kinds import NoticeKind
 from service import inputs
 from service.actions.escalation import refresh_next_check
 from service.app import App
-from service.errors import Refused, shown
 from service.inputs import Outcome, note
 from service.notices.outbox import enqueue
 from service.store.matters import (
@@ -55,6 +56,7 @@ def acknowledge(
     *, session: Session, app: App, number: str, department: str, now: datetime
 ) -> Matter:
     """A department acknowledges (签收/报到) its part; the lead's doing so starts handling."""
+    department = department_code(app.config, department)
     matter = get_matter(session, number, lock=True)
     assignment = assignment_step(session, app, matter, department, Action.acknowledge, now)
     assignment.acknowledged_at = now
@@ -77,6 +79,7 @@ def progress(
     *, session: Session, app: App, number: str, department: str, note: str, now: datetime
 ) -> Matter:
     """A department reports how handling goes (进展); the matter's status does not change."""
+    department = department_code(app.config, department)
     text = inputs.note(note, "note")
     matter = get_matter(session, number, lock=True)
     if matter.status not in (Status.referred, Status.in_progress):
@@ -99,6 +102,7 @@ def return_matter(
     *, session: Session, app: App, number: str, department: str, reason: str, now: datetime
 ) -> Matter:
     """A department sends its part back as not its business (退回); the center is told."""
+    department = department_code(app.config, department)
     text = note(reason, "reason")
     matter = get_matter(session, number, lock=True)
     assignment = assignment_step(session, app, matter, department, Action.return_, now)
@@ -134,14 +138,12 @@ def report(
     *, session: Session, app: App, number: str, department: str, note: str, now: datetime
 ) -> Matter:
     """A co-handler files its part (报送) for the lead to build on."""
+    department = department_code(app.config, department)
     text = inputs.note(note, "note")
     matter = get_matter(session, number, lock=True)
     assignment = live_assignment(session, matter, department)
     if assignment.role != Role.co:
-        raise Refused(
-            f"{matter.number}: {department} leads this matter; the lead resolves it, "
-            "co-handlers report"
-        )
+        raise Refused(Code.lead_resolves, number=matter.number, department=department)
     assignment_step(session, app, matter, department, Action.report, now)
     assignment.finished_at = now
     record(
@@ -168,18 +170,23 @@ def resolve(
     now: datetime,
 ) -> Matter:
     """The lead resolves the matter (办结); the center is told, the citizen asked for feedback."""
+    department = department_code(app.config, department)
     try:
         result = Outcome(outcome)
     except ValueError:
-        known = ", ".join(o.value for o in Outcome)
-        raise Refused(f"outcome: unknown outcome '{shown(outcome)}' (known: {known})") from None
+        raise Refused(
+            Code.unknown_outcome,
+            field="outcome",
+            kind="outcome",
+            value=outcome,
+            known=[o.value for o in Outcome],
+        ) from None
     text = inputs.note(note, "note")
     matter = get_matter(session, number, lock=True)
     assignment = live_assignment(session, matter, department)
     if assignment.role != Role.lead:
         raise Refused(
-            f"{matter.number}: only the lead department ({matter.lead_department}) "
-            "resolves; a co-handler reports its part"
+            Code.only_lead_resolves, number=matter.number, lead=matter.lead_department or ""
         )
     new_status = next_status(matter.number, Status(matter.status), Action.resolve)
     pending = [
@@ -189,7 +196,7 @@ def resolve(
         and a.status in (AssignmentStatus.referred, AssignmentStatus.acknowledged)
     ]
     if pending:
-        raise Refused(f"{matter.number}: co-handler(s) {', '.join(pending)} have not reported yet")
+        raise Refused(Code.co_not_reported, number=matter.number, departments=pending)
     matter.status = new_status
     assignment_step(session, app, matter, department, Action.resolve, now)
     assignment.finished_at = now

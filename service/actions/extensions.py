@@ -13,11 +13,12 @@ from sqlmodel import Session, select
 
 from models.deadlines import describe_duration, due_at
 from models.durations import Duration
+from models.lookup import department_code
+from models.refusals import Code, Invalid, Issue, Refused
 from models.tables import Extension, Matter
 from notifications.kinds import NoticeKind
 from service.actions.escalation import refresh_next_check
 from service.app import App
-from service.errors import Refused
 from service.inputs import note
 from service.notices.outbox import enqueue
 from service.store.matters import CENTER, commit, get_matter, live_assignment, record
@@ -44,23 +45,35 @@ def request_extension(
     now: datetime,
 ) -> Matter:
     """A department asks for `length` more (e.g. 5wd); the center is told."""
+    department = department_code(app.config, department)
     text = note(reason, "reason")
     try:
         wanted = Duration.parse(length)
-    except ValueError as exc:
-        raise Refused(f"length: {exc}") from None
+    except Invalid as exc:
+        raise Refused(Code.invalid_input, fields=[Issue("length", exc.code, exc.params)]) from None
     if wanted.amount > LONGEST[wanted.unit]:
-        raise Refused(f"length: {wanted} is longer than a year; ask for less, then again")
+        raise Refused(Code.longer_than_year, field="length", value=str(wanted))
     matter = get_matter(session, number, lock=True)
     part = live_assignment(session, matter, department)
     if part.status not in ("referred", "acknowledged") or part.due is None:
-        raise Refused(f"{matter.number}: {department}'s part is {part.status}; nothing to extend")
+        raise Refused(
+            Code.nothing_to_extend,
+            number=matter.number,
+            department=department,
+            status=part.status,
+            kind="assignment",
+        )
     assert part.id is not None
     if _pending(session, part.id):
-        raise Refused(f"{matter.number}: {department} already has an extension request waiting")
+        raise Refused(Code.extension_pending, number=matter.number, department=department)
     limits = app.config.deadlines.categories.get(matter.category)
     if limits and limits.max_extension and _longer(app, wanted, limits.max_extension, part.due):
-        raise Refused(f"length: at most {limits.max_extension} for {matter.category}")
+        raise Refused(
+            Code.extension_too_long,
+            field="length",
+            most=str(limits.max_extension),
+            category=matter.category,
+        )
     if limits and limits.max_extensions is not None:
         approved = session.exec(
             select(Extension.id).where(
@@ -69,8 +82,10 @@ def request_extension(
         ).all()
         if len(approved) >= limits.max_extensions:
             raise Refused(
-                f"{matter.number}: {matter.category} may be extended "
-                f"{limits.max_extensions} time(s) only"
+                Code.extensions_used,
+                number=matter.number,
+                category=matter.category,
+                limit=limits.max_extensions,
             )
     session.add(Extension(assignment_id=part.id, length=str(wanted), reason=text, requested_at=now))
     event = record(
@@ -110,13 +125,14 @@ def decide_extension(
     now: datetime,
 ) -> Matter:
     """The center approves (the due time moves on) or refuses; the department is told."""
+    department = department_code(app.config, department)
     text = note(note_text, "note")
     matter = get_matter(session, number, lock=True)
     part = live_assignment(session, matter, department)
     assert part.id is not None
     pending = _pending(session, part.id)
     if pending is None:
-        raise Refused(f"{matter.number}: {department} has no extension request waiting")
+        raise Refused(Code.no_extension_pending, number=matter.number, department=department)
     pending.status, pending.decided_at, pending.decision_note = (
         "approved" if approve else "refused",
         now,

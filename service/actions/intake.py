@@ -9,12 +9,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from models.grading import Facts, grade
+from models.lookup import area_code, category_code, channel_code, flag_codes
+from models.refusals import Code, Refused
 from models.status import (
     Status,
 )
 from models.tables import Citizen, DaySequence, Matter
 from service.app import App
-from service.errors import Refused, shown
 from service.inputs import IntakeRequest
 from service.store.matters import (
     CENTER,
@@ -40,7 +41,7 @@ def _next_number(session: Session, app: App, now: datetime) -> str:
             return f"M{day}-0001"
         except IntegrityError:
             continue  # another intake created today's row first; lock it and count on
-    raise Refused("could not allocate a matter number; try again")
+    raise Refused(Code.no_number)
 
 
 def _anonymous(intake: IntakeRequest) -> dict[str, Any]:
@@ -52,33 +53,18 @@ def _anonymous(intake: IntakeRequest) -> dict[str, Any]:
 def register(*, session: Session, app: App, intake: IntakeRequest, now: datetime) -> Matter:
     """Register a matter (受理): check it, grade it with the four colours, store it."""
     config = app.config
-    if intake.category not in config.categories:
-        raise Refused(
-            f"category: unknown category '{intake.category}' "
-            f"(known: {', '.join(sorted(config.categories))})"
-        )
-    area = config.find_area(intake.area)
-    if area is None:
-        raise Refused(
-            f"area: unknown area '{intake.area}' (use a town or village code, or its name)"
-        )
-    unknown = [f for f in intake.flags if f not in config.flags]
-    if unknown:
-        raise Refused(
-            f"flag: unknown flag(s) {shown(', '.join(unknown))} (known: {', '.join(config.flags)})"
-        )
-    if config.channels_in and intake.channel not in config.channels_in:
-        raise Refused(
-            f"channel: unknown channel '{intake.channel}' (known: {', '.join(config.channels_in)})"
-        )
+    category = category_code(config, intake.category)  # a code, or its exact name
+    area = area_code(config, intake.area)
+    flags = flag_codes(config, intake.flags)
+    channel = channel_code(config, intake.channel) if config.channels_in else intake.channel
     _, _, town, village = config.area(area)
     graded = grade(
         Facts(
-            category=intake.category,
+            category=category,
             people=intake.people,
             visits=intake.visits,
             amount=intake.amount,
-            flags=frozenset(intake.flags),
+            flags=frozenset(flags),
         ),
         config.grading,
     )
@@ -93,10 +79,10 @@ def register(*, session: Session, app: App, intake: IntakeRequest, now: datetime
     matter = Matter(
         number=_next_number(session, app, now),
         citizen_id=citizen.id,  # type: ignore[arg-type]
-        category=intake.category,
+        category=category,
         title=intake.title,
         description=intake.description,
-        channel=intake.channel,
+        channel=channel,
         area=area,
         town=town.code,
         village=village.code if village else None,
@@ -105,7 +91,7 @@ def register(*, session: Session, app: App, intake: IntakeRequest, now: datetime
         people=intake.people,
         visits=intake.visits,
         amount=intake.amount,
-        flags=sorted(set(intake.flags)),
+        flags=sorted(set(flags)),
         lat=intake.lat,
         long=intake.long,
         anonymous=intake.anonymous,
@@ -124,7 +110,7 @@ def register(*, session: Session, app: App, intake: IntakeRequest, now: datetime
         colour=graded.colour,
         tier=tier,
         reasons=list(graded.reasons),
-        channel=intake.channel,
+        channel=channel,
         **_anonymous(intake),
     )
     commit(session)

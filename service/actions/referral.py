@@ -7,6 +7,8 @@ from datetime import datetime
 from sqlmodel import Session
 
 from models.deadlines import clock_windows, due_at
+from models.lookup import department_code
+from models.refusals import Code, Refused
 from models.routing import NoRoute, route
 from models.status import (
     ACTIVE_ASSIGNMENT,
@@ -21,7 +23,6 @@ from models.tables import Assignment, Matter
 from notifications.kinds import NoticeKind
 from service.actions.escalation import refresh_next_check
 from service.app import App
-from service.errors import Refused, shown
 from service.notices.outbox import enqueue
 from service.store.matters import (
     CENTER,
@@ -44,7 +45,7 @@ def proposed_route(app: App, matter: Matter) -> tuple[str, tuple[str, ...]]:
             village=matter.village,
         )
     except NoRoute as exc:
-        raise Refused(str(exc)) from None
+        raise Refused(Code.no_route, category=exc.category, tier=exc.tier, town=exc.town) from None
     return found.lead, found.co
 
 
@@ -85,14 +86,12 @@ def refer(
     if only_if_received and matter.status != Status.received:
         session.rollback()
         return None
-    co = list(dict.fromkeys(c for c in co if c))
     if actor not in (CENTER, SYSTEM) and actor not in app.config.departments:
-        raise Refused(f"actor: unknown actor '{shown(actor)}' (the center, or a department code)")
-    for code in [lead, *co]:
-        if code not in app.config.departments:
-            raise Refused(f"department: unknown department '{shown(code)}'")
+        raise Refused(Code.unknown_actor, field="actor", value=actor)
+    lead = department_code(app.config, lead, "lead")  # codes, or exact names
+    co = list(dict.fromkeys(department_code(app.config, c, "co") for c in co if c))
     if lead in co:
-        raise Refused(f"department: {lead} cannot be lead and co-handler at once")
+        raise Refused(Code.lead_and_co, field="co", department=lead)
     new_status = next_status(matter.number, Status(matter.status), Action.refer)
 
     current = [a for a in assignments_of(session, matter) if a.status in ACTIVE_ASSIGNMENT]
@@ -100,7 +99,7 @@ def refer(
     held = {(a.department, a.role) for a in current}
     if wanted == held and matter.status in (Status.referred, Status.in_progress):
         session.rollback()
-        raise Refused(f"{matter.number} is already referred to exactly these departments")
+        raise Refused(Code.already_referred, number=matter.number)
 
     round_no = max((a.round for a in assignments_of(session, matter)), default=0) + 1
     for assignment in current:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, select
 
+from messages.labels import LABELS
 from models.deadlines import clock_windows, describe_duration
 from models.durations import Duration
 from models.grading import colour_label, tier_label
@@ -28,20 +29,10 @@ from service.store.matters import assignments_of
 if TYPE_CHECKING:
     from service.app import App
 
-CLOCK_LABELS = {
-    "acknowledge": ("签收", "acknowledgement"),
-    "resolve": ("办结", "resolution"),
-    "report": ("报送", "report"),
-    "feedback": ("回访", "feedback"),
-    "first_response": ("首次反馈", "first response"),
-}
-CLOSING_LABELS = {
-    "satisfied": ("反映人满意", "citizen satisfied"),
-    "no_feedback": ("逾期未反馈", "no feedback in time"),
-    "anonymous": ("匿名诉求，无需回访", "anonymous: nobody to ask for feedback"),
-}
-ANONYMOUS = ("匿名", "anonymous")
-NO_PHONE = ("未留", "none given")
+CLOCK_LABELS = LABELS["clock"]  # the message catalogue's
+CLOSING_LABELS = LABELS["closing"]
+ANONYMOUS = LABELS["citizen"]["anonymous"]
+NO_PHONE = LABELS["citizen"]["no_phone"]
 
 
 def local_time(app: App, moment: datetime | None, language: str) -> str:
@@ -64,7 +55,7 @@ def window_words(duration: Duration, language: str) -> str:
     return f"{words}，不含交办当日，遇周末及法定节假日顺延"
 
 
-ROLE_LABELS = {"head": ("主要负责同志", "head"), "leadership": ("领导", "leadership")}
+ROLE_LABELS = LABELS["recipient_role"]
 
 
 def recipient_name(app: App, recipient: str, language: str) -> str:

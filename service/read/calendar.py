@@ -20,9 +20,9 @@ from models.calendar import COVERAGE_LABELS, Coverage, Source, YearCoverage
 from models.deadlines import clock_windows, depends_on_calendar, replayed_due
 from models.durations import Duration
 from models.ladder import Clock, running_clocks
+from models.refusals import Code, Refused
 from models.tables import Assignment, Event, Extension, Matter
 from service.app import App
-from service.errors import Refused
 from service.notices.outbox import CLOCK_LABELS
 
 OPEN = ("referred", "in_progress", "returned")  # matters whose clocks the sweep watches
@@ -59,9 +59,7 @@ def default_years(app: App, now: datetime) -> list[int]:
 def check_year(app: App, year: int) -> int:
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise Refused(
-            f"--year: {year} is outside {FIRST_YEAR}–{LAST_YEAR}"
-            if app.language == "en"
-            else f"--year：{year} 不在 {FIRST_YEAR}–{LAST_YEAR} 之间"
+            Code.year_out_of_range, field="year", value=year, first=FIRST_YEAR, last=LAST_YEAR
         )
     return year
 

@@ -6,6 +6,10 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
+from messages import label
+from messages.labels import LABELS
+from models.lookup import department_code, labelled_code
+from models.refusals import Code
 from models.tables import Assignment, Matter, Notice
 from service.app import App
 
@@ -19,7 +23,15 @@ def list_matters(
     colour: str | None = None,
     limit: int = 200,
 ) -> list[dict[str, Any]]:
-    """Matters, newest first, filtered by status, colour or a department's live part."""
+    """Matters, newest first, filtered by status, colour or a department's live part; each with
+    its codes and, for people, their labels and names. Filters take a code or its label/name."""
+    config, lang = app.config, app.language
+    if status:
+        status = labelled_code(status, LABELS["status"], Code.unknown_status, "status", "status")
+    if colour:
+        colour = labelled_code(colour, LABELS["colour"], Code.unknown_colour, "colour", "colour")
+    if department:
+        department = department_code(config, department)
     query = select(Matter).order_by(col(Matter.id).desc()).limit(limit)
     if status:
         query = query.where(Matter.status == status)
@@ -35,11 +47,18 @@ def list_matters(
         {
             "number": m.number,
             "status": m.status,
+            "status_label": label("status", m.status, lang),
             "colour": m.colour,
+            "colour_label": label("colour", m.colour, lang),
             "category": m.category,
+            "category_label": config.category_name(m.category, lang),
             "tier": m.tier,
             "area": m.area,
+            "area_name": config.area_name(m.area, lang),
             "lead_department": m.lead_department,
+            "lead_name": config.department_name(m.lead_department, lang)
+            if m.lead_department
+            else None,
             "title": m.title,
         }
         for m in session.exec(query).all()
@@ -69,6 +88,25 @@ def overdue_now(session: Session) -> list[dict[str, Any]]:
         if top is not None and top is not Level.reminder:  # a reminder is not yet overdue
             counts[(department, top.value)] = counts.get((department, top.value), 0) + 1
     return [{"department": d, "level": lv, "parts": n} for (d, lv), n in sorted(counts.items())]
+
+
+def overdue_table(app: App, rows: list[dict[str, Any]], language: str) -> list[dict[str, Any]]:
+    """The overdue counts as a supervisor reads them: department names, levels in words
+    (催办, 督办, 通报), column headers in the language; one row saying none when none."""
+
+    def heading(key: str) -> str:
+        return label("column", key, language)
+
+    if not rows:
+        return [{heading("department"): "—", heading("level"): "—", heading("parts"): 0}]
+    return [
+        {
+            heading("department"): app.config.department_name(r["department"], language),
+            heading("level"): label("level", r["level"], language),
+            heading("parts"): r["parts"],
+        }
+        for r in rows
+    ]
 
 
 def notice_health(session: Session) -> dict[str, int]:

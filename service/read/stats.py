@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
+from models.refusals import Code, Refused
 from models.stats import (
     GROUP_BY,
     LIVE_LEAD,
@@ -34,7 +35,6 @@ from models.stats import (
 )
 from models.tables import Assignment, LadderStep, Matter, UTCDateTime
 from service.app import App
-from service.errors import Refused
 
 M: Any = Matter.__table__  # type: ignore[attr-defined]
 A: Any = Assignment.__table__  # type: ignore[attr-defined]
@@ -52,12 +52,12 @@ def parse_period(app: App, first: str | None, last: str | None, now: datetime) -
         try:
             return date.fromisoformat(text)
         except ValueError:
-            raise Refused(f"{flag}: '{text}' is not a date such as 2026-01-31") from None
+            raise Refused(Code.bad_date, field=flag, value=text) from None
 
     start = day(first, today.replace(month=1, day=1), "--from")
     end = day(last, today, "--to")
     if end < start:
-        raise Refused(f"--to {end} is before --from {start}")
+        raise Refused(Code.period_backwards, start=str(start), end=str(end))
     return Period.of_dates(start, end, zone, now)
 
 
@@ -80,7 +80,7 @@ def statistics(
 ) -> Statistics:
     """Every figure of the period, counted in the store."""
     if by is not None and by not in GROUP_BY:
-        raise Refused(f"--by: '{by}' is not one of {', '.join(GROUP_BY)}")
+        raise Refused(Code.bad_grouping, field="--by", value=str(by), known=list(GROUP_BY))
     return summarise(
         collect(session, period=period, now=now, by=by, with_resolved=True),
         period,

@@ -19,6 +19,7 @@ from service.actions import assignments_of, citizen_of, events_of, overdue_level
 from service.app import App
 from service.inputs import outcome_label
 from service.notices.outbox import local_time
+from service.read.labels import actor_name, level_label, step_label
 
 
 def _iso(moment: datetime | None, app: App) -> str | None:
@@ -35,12 +36,14 @@ def matter_document(session: Session, app: App, matter: Matter) -> dict[str, Any
         "number": matter.number,
         "status": matter.status,
         "status_label": label(matter.status, "status", app.language),
+        "tier_label": tier_label(matter.tier, app.language),
         "colour": matter.colour,
         "colour_label": colour_label(matter.colour, app.language),
         "category": matter.category,
         "category_label": config.category_name(matter.category, app.language),
         "tier": matter.tier,
         "area": matter.area,
+        "area_name": config.area_name(matter.area, app.language),
         "town": matter.town,
         "channel": matter.channel,
         "title": matter.title,
@@ -52,6 +55,9 @@ def matter_document(session: Session, app: App, matter: Matter) -> dict[str, Any
         "long": matter.long,
         "citizen": {"name": mask_name(citizen.name), "phone": mask_phone(citizen.phone)},
         "lead_department": matter.lead_department,
+        "lead_name": config.department_name(matter.lead_department, app.language)
+        if matter.lead_department
+        else None,
         "co_departments": [
             a.department
             for a in live
@@ -62,17 +68,20 @@ def matter_document(session: Session, app: App, matter: Matter) -> dict[str, Any
                 "department": a.department,
                 "department_name": config.department_name(a.department, app.language),
                 "role": a.role,
+                "role_label": label(a.role, "role", app.language),
                 "status": a.status,
+                "status_label": label(a.status, "assignment", app.language),
                 "round": a.round,
                 "assigned_at": _iso(a.assigned_at, app),
                 "acknowledged_at": _iso(a.acknowledged_at, app),
                 "ack_due": _iso(a.ack_due, app),
                 "due": _iso(a.due, app),
-                "overdue_level": overdue_level(session, a.id) if a.id is not None else None,
+                **_overdue(session, a.id, app.language),
             }
             for a in assignments
         ],
         "outcome": matter.outcome,
+        "outcome_label": outcome_label(matter.outcome, app.language) if matter.outcome else None,
         "feedback": matter.feedback,
         "feedback_due": _iso(matter.feedback_due, app),
         "reopen_count": matter.reopen_count,
@@ -81,13 +90,23 @@ def matter_document(session: Session, app: App, matter: Matter) -> dict[str, Any
             {
                 "at": _iso(e.at, app),
                 "action": e.action,
+                "action_label": step_label(e.action, app.language),
                 "actor": e.actor,
+                "actor_name": actor_name(config, e.actor, app.language),
                 "department": e.department,
                 "note": e.note,
                 "data": e.data,
             }
             for e in events_of(session, matter)
         ],
+    }
+
+
+def _overdue(session: Session, part_id: int | None, language: str) -> dict[str, str | None]:
+    level = overdue_level(session, part_id) if part_id is not None else None
+    return {
+        "overdue_level": level,
+        "overdue_label": level_label(level, language) if level else None,
     }
 
 

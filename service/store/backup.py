@@ -26,16 +26,12 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 
-from service.errors import Refused
+from models.refusals import Code, Refused
 from service.store.db import create_schema
 
 FORMAT = "whistle-backup"
 VERSION = 1
 BATCH = 1000
-
-
-def _say(language: str, zh: str, en: str) -> str:
-    return en if language == "en" else zh
 
 
 # --- one consistent read -----------------------------------------------------------------------
@@ -124,13 +120,7 @@ def backup(engine: Engine, path: Path, *, now: datetime, language: str = "zh") -
     """Write the whole store to `path` (a new file); return the row counts written."""
     path = Path(path)
     if path.exists():
-        raise Refused(
-            _say(
-                language,
-                f"{path} 已存在；请另选文件名，以免覆盖已有备份",
-                f"{path} already exists; choose another name so no backup is overwritten",
-            )
-        )
+        raise Refused(Code.backup_exists, path=str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     tables = _tables()
@@ -189,42 +179,34 @@ def _dump_table(connection: Connection, table: sa.Table, out: IO[str]) -> int:
 # --- restoring ---------------------------------------------------------------------------------
 
 
-def _lines(path: Path, language: str) -> Generator[dict[str, Any], None, None]:
+def _lines(path: Path) -> Generator[dict[str, Any], None, None]:
     """The file's records, with any damage reported as a refusal."""
-    broken = _say(
-        language, f"{path} 不是完整的 Whistle 备份文件", f"{path} is not a whole Whistle backup"
-    )
     try:
         with gzip.open(path, "rt", encoding="utf-8") as lines:
             for number, line in enumerate(lines, start=1):
                 try:
                     record = json.loads(line)
                 except json.JSONDecodeError:
-                    raise Refused(f"{broken} (line {number})") from None
+                    raise Refused(Code.backup_broken, path=str(path), line=number) from None
                 if not isinstance(record, dict):
-                    raise Refused(f"{broken} (line {number})")
+                    raise Refused(Code.backup_broken, path=str(path), line=number)
                 yield record
     except FileNotFoundError:
-        raise Refused(
-            _say(language, f"找不到备份文件 {path}", f"no backup file at {path}")
-        ) from None
+        raise Refused(Code.backup_missing, path=str(path)) from None
     except (OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
-        raise Refused(f"{broken} ({type(exc).__name__})") from None
+        raise Refused(Code.backup_unreadable, path=str(path), detail=type(exc).__name__) from None
 
 
-def _check_header(header: dict[str, Any], path: Path, language: str) -> dict[str, list[str]]:
+def _check_header(header: dict[str, Any], path: Path) -> dict[str, list[str]]:
     """The tables and columns of the backup, each known to this version of the store."""
     if header.get("format") != FORMAT:
-        raise Refused(
-            _say(language, f"{path} 不是 Whistle 备份文件", f"{path} is not a Whistle backup")
-        )
+        raise Refused(Code.backup_not_whistle, path=str(path))
     if header.get("version") != VERSION:
         raise Refused(
-            _say(
-                language,
-                f"{path} 的备份格式版本 {header.get('version')} 不受支持（支持 {VERSION}）",
-                f"{path} has backup format {header.get('version')}; this Whistle reads {VERSION}",
-            )
+            Code.backup_version,
+            path=str(path),
+            version=str(header.get("version")),
+            supported=VERSION,
         )
     known = {t.name: {c.name for c in t.columns} for t in _tables()}
     columns: dict[str, list[str]] = {}
@@ -233,13 +215,7 @@ def _check_header(header: dict[str, Any], path: Path, language: str) -> dict[str
         unknown = [c for c in names if c not in known.get(name, set())]
         if name not in known or unknown:
             what = name if name not in known else ", ".join(f"{name}.{c}" for c in unknown)
-            raise Refused(
-                _say(
-                    language,
-                    f"备份来自更新的版本：本版本没有 {what}；请先升级 Whistle 再恢复",
-                    f"the backup comes from a newer Whistle: {what} is unknown here; upgrade first",
-                )
-            )
+            raise Refused(Code.backup_newer, what=what)
         columns[name] = names
     return columns
 
@@ -274,11 +250,11 @@ def _reset_sequences(connection: Connection) -> None:
 def restore(engine: Engine, path: Path, *, language: str = "zh") -> dict[str, Any]:
     """Load a backup into an empty store (creating its tables); all of it, or nothing."""
     path = Path(path)
-    records = _lines(path, language)
+    records = _lines(path)
     header = next(records, None)
     if header is None:
-        raise Refused(_say(language, f"{path} 是空文件", f"{path} is empty"))
-    columns = _check_header(header, path, language)
+        raise Refused(Code.backup_empty, path=str(path))
+    columns = _check_header(header, path)
     expected = {entry["name"]: int(entry["rows"]) for entry in header["tables"]}
     tables = {t.name: t for t in _tables()}
     create_schema(engine)
@@ -288,42 +264,16 @@ def restore(engine: Engine, path: Path, *, language: str = "zh") -> dict[str, An
             nonempty = _nonempty(connection)
             if nonempty:
                 shown = ", ".join(f"{name} {n}" for name, n in nonempty.items())
-                raise Refused(
-                    _say(
-                        language,
-                        f"目标库不是空的（{shown} 行）；只能恢复到空库，请新建一个库再恢复",
-                        f"the store is not empty ({shown} rows); a backup restores only into an"
-                        " empty store: create a new one and restore there",
-                    )
-                )
-            trailer = _load_rows(connection, records, tables, columns, loaded, path, language)
+                raise Refused(Code.store_not_empty, tables=shown)
+            trailer = _load_rows(connection, records, tables, columns, loaded, path)
             if trailer is None or trailer.get("rows") != loaded or loaded != expected:
-                raise Refused(
-                    _say(
-                        language,
-                        f"{path} 不完整（行数与文件头不符）；未恢复任何数据",
-                        f"{path} is incomplete (its rows do not match its header); nothing was"
-                        " restored",
-                    )
-                )
+                raise Refused(Code.backup_incomplete, path=str(path))
             if connection.dialect.name == "postgresql":
                 _reset_sequences(connection)
     except (IntegrityError, DBAPIError) as exc:
-        raise Refused(
-            _say(
-                language,
-                f"目标库拒绝了备份中的数据（{exc.orig}）；未恢复任何数据",
-                f"the store refused the backup's rows ({exc.orig}); nothing was restored",
-            )
-        ) from None
+        raise Refused(Code.restore_refused, detail=str(exc.orig)) from None
     except (KeyError, TypeError, ValueError) as exc:
-        raise Refused(
-            _say(
-                language,
-                f"{path} 的数据行无法读取（{exc}）；未恢复任何数据",
-                f"{path} has a row that cannot be read ({exc}); nothing was restored",
-            )
-        ) from None
+        raise Refused(Code.backup_bad_row, path=str(path), detail=str(exc)) from None
     finally:
         records.close()
     return {
@@ -343,7 +293,6 @@ def _load_rows(
     columns: dict[str, list[str]],
     loaded: dict[str, int],
     path: Path,
-    language: str,
 ) -> dict[str, Any] | None:
     """Insert the rows in file order, a batch at a time; return the trailer (None if missing)."""
     batch: list[dict[str, Any]] = []
@@ -361,11 +310,7 @@ def _load_rows(
             return record
         name = record.get("t")
         if name not in columns:
-            raise Refused(
-                _say(
-                    language, f"{path} 含有未知的表 {name}", f"{path} holds an unknown table {name}"
-                )
-            )
+            raise Refused(Code.backup_unknown_table, path=str(path), table=str(name))
         table = tables[name]
         if table is not current:
             flush()

@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from models.refusals import Code, NotFound, Refused
 from models.status import (
     ACTIVE_ASSIGNMENT,
 )
 from models.tables import Assignment, Citizen, Event, Matter
-from service.errors import NotFound, Refused, shown
 from service.store.evidence import hold, lock, seal
 
 CENTER = "center"
@@ -32,13 +32,13 @@ def get_matter(session: Session, number: str, *, lock: bool = False) -> Matter:
     """Return the matter with this number (row-locked when about to change it)."""
     cleaned = number.strip().upper()
     if not NUMBER.match(cleaned):  # also keeps NUL bytes and stray surrogates out of the query
-        raise NotFound(f"no matter numbered {shown(number)} (numbers look like M20261126-0001)")
+        raise NotFound(Code.bad_number, number=number)
     query = select(Matter).where(Matter.number == cleaned)
     if lock:  # read the row as it is under the lock, even if this session saw it before
         query = query.with_for_update().execution_options(populate_existing=True)
     matter = session.exec(query).first()
     if matter is None:
-        raise NotFound(f"no matter numbered {number}")
+        raise NotFound(Code.not_found, number=cleaned)
     if lock:
         hold(session, matter.id)
     return matter
@@ -67,9 +67,7 @@ def live_assignment(session: Session, matter: Matter, department: str) -> Assign
         if a.department == department and a.status in ACTIVE_ASSIGNMENT | {"resolved"}
     ]
     if not live:
-        raise Refused(
-            f"{matter.number}: department {shown(department)} is not assigned to this matter"
-        )
+        raise Refused(Code.not_assigned, number=matter.number, department=department)
     return live[-1]
 
 
@@ -120,8 +118,10 @@ def step_time(session: Session, matter: Matter, now: datetime, *, system: bool =
         return now
     if not system and now < matter.created_at - CLOCK_SKEW:
         raise Refused(
-            f"{matter.number}: the time given ({now.isoformat(timespec='minutes')}) is before "
-            f"the matter was registered ({matter.created_at.isoformat(timespec='minutes')})"
+            Code.before_registered,
+            number=matter.number,
+            at=now.isoformat(timespec="minutes"),
+            created=matter.created_at.isoformat(timespec="minutes"),
         )
     return last
 
@@ -131,7 +131,7 @@ def commit(session: Session) -> None:
         session.commit()
     except IntegrityError as exc:
         session.rollback()
-        raise Refused(f"the store refused the change ({exc.orig}); nothing was written") from None
+        raise Refused(Code.store_refused, detail=str(exc.orig)) from None
 
 
 # --- intake ------------------------------------------------------------------------------------

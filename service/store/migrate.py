@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
 import models.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
-from service.errors import Refused
+from models.refusals import Code, Refused
 
 BASELINE = "0001"
 FOLDER = Path(__file__).parent / "migrations"
@@ -65,10 +65,7 @@ def upgrade(engine: Engine) -> str:
                     command.stamp(config, BASELINE)
                 command.upgrade(config, "head")
         except CommandError as exc:
-            raise Refused(
-                f"the store's schema is newer than this version of Whistle knows ({exc}); "
-                "upgrade Whistle before using this store"
-            ) from None
+            raise Refused(Code.schema_newer, detail=str(exc)) from None
         return MigrationContext.configure(connection).get_current_revision() or head()
 
 

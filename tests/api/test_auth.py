@@ -86,7 +86,8 @@ def test_revoked_token_stops_working_at_once(api: Api) -> None:
     assert api.world.ok("show", number)["assignments"][0]["status"] == "referred"
 
     again = api.world.cli("token", "revoke", str(created["id"]))
-    assert again.code == 2 and "already revoked" in again.err
+    assert again.code == 2 and again.refusal == "token_already_revoked"
+    assert "已于" in again.err and "吊销" in again.err
     listed = api.world.ok("token", "list")
     assert [(t["holder"], t["revoked_at"] is not None) for t in listed] == [("hrss", True)]
     assert all("token" not in t for t in listed)
@@ -103,13 +104,14 @@ def test_only_a_hash_of_the_token_is_stored(api: Api) -> None:
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["--department", "nowhere"], "unknown department 'nowhere'"),
-        (["--channel", "pigeon"], "unknown channel 'pigeon'"),
+        (["--department", "nowhere"], "没有代码为“nowhere”的单位"),
+        (["--channel", "pigeon"], "不认识的来源渠道“pigeon”"),
     ],
 )
 def test_token_for_an_unknown_holder_is_refused(api: Api, args: list[str], expected: str) -> None:
     refused = api.world.cli("token", "create", *args)
     assert refused.code == 2 and expected in refused.err
+    assert refused.refusal in ("unknown_department", "unknown_channel")
 
 
 # --- a department's reach ---------------------------------------------------------------------
@@ -266,6 +268,23 @@ def test_link_of_an_earlier_resolution_is_410(api: Api) -> None:
     answer = api.post(f"/feedback/{link}", json={"satisfied": True})
     assert answer.status_code == 410
     assert answer.json()["message"].startswith("该链接已失效")
+    assert "办结后您会收到新的评价链接" in answer.json()["message"]  # reopened: the real reason
+
+
+def test_link_of_a_closed_matter_says_it_is_closed(api: Api) -> None:
+    number, _ = resolved_matter(api)
+    link = api.feedback_token(number)
+    page = api.get(f"/feedback/{link}", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert "工地拖欠工资" in page.text and "黄" not in page.text  # the title, not the colour
+    api.world.ok("feedback", number, "--satisfied")  # answered on the phone
+    answer = api.post(f"/feedback/{link}", json={"satisfied": False})
+    assert answer.status_code == 410
+    assert answer.json()["code"] == "link_closed"
+    assert answer.json()["message"] == "此事项已结案，感谢您的反馈"
+    english = api.post(f"/feedback/{link}", json={"satisfied": False}, lang="en")
+    assert english.json()["message"].startswith("this matter is already closed")
+    assert api.world.ok("show", number)["status"] == "closed"
 
 
 def test_links_are_signed_with_a_kept_key(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -43,8 +43,8 @@ API_CASES: list[tuple[str, Any, str, str, str]] = [
         "extension",
         {"length": "5 weeks", "reason": "材料多"},
         "length",
-        "时长应为正整数加单位",
-        "a duration is a whole number and a unit",
+        "“5 weeks”不是时长：时长应为正整数加单位",
+        "'5 weeks' is not a duration: write a whole number and a unit",
     ),
     ("extension", {"length": "5wd"}, "reason", "必填", "is required"),
     (
@@ -55,8 +55,8 @@ API_CASES: list[tuple[str, Any, str, str, str]] = [
         "must be true or false",
     ),
     ("refer", {"lead": "no such"}, "lead", "代码只能由", "a code holds only"),
-    ("refer", {"lead": "nowhere"}, "lead", "没有代码为“nowhere”的单位", "unknown department"),
-    ("refer", {"lead": "hrss", "co": ["zz"]}, "co.0", "没有代码为“zz”的单位", "unknown department"),
+    ("refer", {"lead": "nowhere"}, "lead", "没有代码为“nowhere”的单位", "no such department"),
+    ("refer", {"lead": "hrss", "co": ["zz"]}, "co.0", "没有代码为“zz”的单位", "no such department"),
 ]
 
 
@@ -139,8 +139,19 @@ def test_state_refusals_are_409_in_words(api: Api) -> None:
     twice = api.post(f"/api/matters/{number}/acknowledge", token=hrss)
     assert twice.status_code == 409 and twice.json()["code"] == "conflict"
     assert twice.json()["message"] == f"{number}（人社）：当前状态为“已签收”，不能签收"
+    assert twice.json()["refusal"] == "part_wrong_status"
+    assert twice.json()["params"] == {
+        "number": number,
+        "department": "hrss",
+        "status": "acknowledged",
+        "action": "acknowledge",
+        "kind": "assignment",
+    }
     english = api.post(f"/api/matters/{number}/acknowledge", token=hrss, lang="en")
-    assert english.json()["message"] == f"{number}/hrss: cannot acknowledge while acknowledged"
+    assert english.json()["message"] == (
+        f"{number} (Human Resources and Social Security Bureau): cannot acknowledge while "
+        "acknowledged"
+    )
     early = api.post(
         f"/api/matters/{number}/resolve", token=hrss, json={"outcome": "handled", "note": "好"}
     )
@@ -149,6 +160,7 @@ def test_state_refusals_are_409_in_words(api: Api) -> None:
     report = api.post(f"/api/matters/{number}/report", token=justice, json={"note": "已核实"})
     assert report.status_code == 409
     assert report.json()["message"] == f"{number}（司法）：当前状态为“待签收”，不能报送（请先签收）"
+    assert report.json()["refusal"] == "acknowledge_first"
     lead_report = api.post(f"/api/matters/{number}/report", token=hrss, json={"note": "好"})
     assert lead_report.json()["message"].startswith(f"{number}：人社是主办单位")
 

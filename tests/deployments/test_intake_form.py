@@ -34,16 +34,16 @@ SECRETS = (NAME, PHONE, ID_NUMBER, "卧龙", "98765432", "1980010100")
 
 def form(**fields: Any) -> dict[str, Any]:
     return {
-        "category": "wage_arrears",
+        "category": "wage_arrears 拖欠工资",  # as the pick lists offer them: code and name
         "title": f"{NAME}反映工资被拖欠",
         "description": f"{NAME}（电话{PHONE}）反映三个月工资未付。",
-        "area": "T01V01",
+        "area": "T01V01 和平社区",
         "name": NAME,
         "phone": PHONE,
         "id_number": ID_NUMBER,
         "people": 6,
         "flags": [],
-        "channel": "walk_in",
+        "channel": "walk_in 来访",
     } | fields
 
 
@@ -133,6 +133,7 @@ def test_a_form_moves_the_citizen_into_the_store_and_out_of_prefect(world: World
         assert citizen is not None
         assert (citizen.name, citizen.phone, citizen.id_number) == (NAME, PHONE, ID_NUMBER)
     assert matter.status == "referred" and matter.lead_department == "hrss"
+    assert (matter.category, matter.area, matter.channel) == ("wage_arrears", "T01V01", "walk_in")
     assert any(r.path.startswith("/dept/") for r in world.http.requests), "departments told"
     assert_nothing_in_prefect()
 

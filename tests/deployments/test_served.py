@@ -74,8 +74,15 @@ def test_the_intake_form_is_typed_documented_and_in_chinese(tmp_path: Path) -> N
     )
     assert fields["phone"]["title"] == "联系电话" and fields["people"]["minimum"] == 1
     # The district's codes become drop-downs, each explained in Chinese.
-    assert fields["category"]["enum"] == list(app.config.categories)
-    assert "wage_arrears＝拖欠工资" in fields["category"]["description"]
-    assert fields["flags"]["items"]["enum"] == list(app.config.flags)
-    assert "T01V01" in fields["area"]["enum"] and "T01" in fields["area"]["enum"]
+    # the pick lists offer what a clerk recognises, code and name together
+    assert fields["category"]["enum"] == [
+        f"{c.code} {c.name}" for c in app.config.categories.values()
+    ]
+    assert "wage_arrears 拖欠工资" in fields["category"]["enum"]
+    assert fields["flags"]["items"]["enum"] == [
+        f"{f.code} {f.name}" for f in app.config.flags.values()
+    ]
+    assert "T01V01 和平社区" in fields["area"]["enum"] and "T01 东园街道" in fields["area"]["enum"]
+    assert len(fields["area"]["enum"]) == len(app.config.towns) + len(app.config.villages)
+    assert fields["channel"]["default"] == "walk_in 来访" in fields["channel"]["enum"]
     assert all(f.get("title") for f in fields.values())

@@ -138,7 +138,8 @@ def test_a_clock_that_jumps_back_changes_nothing_and_keeps_the_timeline_in_order
     assert len(world.http.requests) == requests
 
     early = world.cli("ack", number, "--department", lead, at="2026-11-25T09:00:00+08:00")
-    assert early.code == 2 and "before the matter was registered" in early.err
+    assert early.code == 2 and early.refusal == "before_registered"
+    assert "早于事项受理时间" in early.err
     assert len(early.err.strip().splitlines()) == 1
     assert world.ok("show", number)["events"] == events
 

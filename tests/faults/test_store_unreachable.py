@@ -32,8 +32,8 @@ def unreachable(result: Any) -> None:
     assert result.code == 5, f"exit {result.code}: {result.err[-400:]}"
     lines = result.err.strip().splitlines()
     assert len(lines) == 1, result.err
-    assert lines[0].startswith("whistle: the store cannot be reached (")
-    assert lines[0].endswith("nothing was written, try again")
+    assert lines[0].startswith("whistle: 无法连接事项库（")
+    assert lines[0].endswith("未写入任何内容，请重试")
     assert "Traceback" not in result.err
 
 
@@ -151,7 +151,7 @@ def test_store_lost_right_after_an_intake_the_sweep_finishes_it(
         )
     assert result.code == 0, result.err
     warning = result.err.strip().splitlines()[-1]
-    assert warning.startswith("whistle: warning: recorded") and "do not repeat" in warning
+    assert warning.startswith("whistle: 注意：已记录") and "请勿重复操作" in warning
     with direct.connect() as conn:
         assert conn.execute(sa.text("select status from matter")).scalars().all() == ["received"]
     assert w.http.requests == []

@@ -6,6 +6,8 @@ import itertools
 
 import pytest
 
+from messages import label as label_of
+from models.refusals import Code
 from models.status import (
     ACTIVE_ASSIGNMENT,
     ASSIGNMENT_TRANSITIONS,
@@ -76,20 +78,28 @@ def test_every_matter_pair(pair: tuple[Status, Action]) -> None:
         return
     with pytest.raises(TransitionRefused) as caught:
         next_status(NUMBER, status, action)
-    message = str(caught.value)
-    assert NUMBER in message
-    assert f"cannot {action.value} while {status.value}" in message
-    assert (caught.value.subject, caught.value.status, caught.value.action) == (
+    refused = caught.value
+    assert refused.code is (Code.matter_closed if status is Status.closed else Code.wrong_status)
+    assert (refused.params["number"], refused.params["status"], refused.params["action"]) == (
         NUMBER,
         status.value,
         action.value,
     )
+    assert (refused.subject, refused.status, refused.action) == (NUMBER, status.value, action.value)
+    # worded by the catalogue, with the status and the action in words
+    zh = refused.message("zh")
+    assert zh.startswith(f"{NUMBER}：") and label_of("action", action) in zh
+    if status is not Status.closed:
+        assert f"“{label(status, 'status', 'zh')}”" in zh
+    assert str(refused) == refused.message("en") and NUMBER in str(refused)
 
 
 @pytest.mark.parametrize("action", list(Action), ids=lambda a: a.value)
 def test_closed_allows_nothing(action: Action) -> None:
-    with pytest.raises(TransitionRefused, match="the matter is closed"):
+    with pytest.raises(TransitionRefused, match="the matter is closed") as caught:
         next_status(NUMBER, Status.closed, action)
+    assert caught.value.code is Code.matter_closed
+    assert caught.value.message("zh").startswith(f"{NUMBER}：此事项已结案，不能再")
 
 
 @pytest.mark.parametrize(
@@ -106,7 +116,9 @@ def test_closed_allows_nothing(action: Action) -> None:
 def test_hint_lists_allowed_actions(status: Status, refused: Action, allowed: list[str]) -> None:
     with pytest.raises(TransitionRefused) as caught:
         next_status(NUMBER, status, refused)
-    assert str(caught.value).endswith(f"(allowed now: {', '.join(allowed)})")
+    assert caught.value.params["allowed"] == allowed
+    verbs = "、".join(label_of("action", a) for a in allowed)
+    assert caught.value.message("zh").endswith(f"（现在可以：{verbs}）")
 
 
 @pytest.mark.parametrize("status", [s for s in Status if s != Status.closed], ids=str)
@@ -139,13 +151,19 @@ def test_every_assignment_pair(pair: tuple[AssignmentStatus, Action]) -> None:
         return
     with pytest.raises(TransitionRefused) as caught:
         next_assignment_status(SUBJECT, status, action)
-    message = str(caught.value)
-    assert SUBJECT in message
-    assert f"cannot {action.value} while {status.value}" in message
+    refused = caught.value
+    assert refused.subject == SUBJECT
+    assert refused.params["department"] == "T01.judicial_office"
+    assert (refused.params["status"], refused.params["action"]) == (status.value, action.value)
+    zh = refused.message("zh")
+    assert zh.startswith(f"{NUMBER}（T01.judicial_office）：当前状态为“")
+    assert f"“{label(status, 'assignment', 'zh')}”" in zh
     if status is AssignmentStatus.referred:
-        assert message.endswith("(acknowledge it first)")
+        assert refused.code is Code.acknowledge_first
+        assert zh.endswith("（请先签收）") and str(refused).endswith("(acknowledge it first)")
     else:
-        assert "(" not in message.removeprefix(SUBJECT)
+        assert refused.code is Code.part_wrong_status
+        assert "请先签收" not in zh
 
 
 @pytest.mark.parametrize("status", [AssignmentStatus.returned, AssignmentStatus.withdrawn], ids=str)

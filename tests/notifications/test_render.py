@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from markupsafe import escape
 
 from models.tables import Assignment, Citizen, Matter
 from notifications.kinds import NoticeKind
-from notifications.render import LANGUAGES, Rendered, as_html, render
+from notifications.render import LANGUAGES, Rendered, as_html, environment, linkify, render
 from service.app import App, build_app
 from service.notices.outbox import notice_context
 from service.settings import Settings
@@ -187,6 +188,48 @@ def test_every_kind_renders_in_both_languages(app: App, kind: NoticeKind, langua
     if kind is not NoticeKind.feedback_request:
         assert CATEGORY[language] in text.body
         assert f"{LINK_BASE}/matters/{NUMBER}" in text.body
+
+
+TEMPLATES = ROOT / "notifications" / "templates"
+_LEADING_TAGS = re.compile(r"^\s*(\{%.*?%\}\s*)+")
+
+
+def line_labels(language: str, kind: NoticeKind) -> list[str]:
+    """The labels ('事项标题：', 'Resolve by:') that begin a line of the kind's body template or
+    of the partial it includes: the text before the line's first variable."""
+    source = (TEMPLATES / language / f"{kind.value}.txt").read_text(encoding="utf-8")
+    body = source.split("{% block body %}", 1)[1].rsplit("{% endblock %}", 1)[0]
+    if "_matter.txt" in body:
+        body += "\n" + (TEMPLATES / language / "_matter.txt").read_text(encoding="utf-8")
+    labels = []
+    for line in body.splitlines():
+        literal = re.split(r"\{[{%#]", _LEADING_TAGS.sub("", line), maxsplit=1)[0].strip()
+        if literal.endswith(("：", ":")):
+            labels.append(literal)
+    return labels
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", MATTER_KINDS, ids=str)
+def test_every_line_of_every_kind_stays_on_its_own_line(
+    app: App, kind: NoticeKind, language: str
+) -> None:
+    """Each label that begins a line in the template begins a line in the notice: no include
+    or tag may run two lines together (事项标题：…反映人：… was one line)."""
+    context = context_for(app, kind, language)
+    lines = render(kind, context, language=language).body.splitlines()
+    labels = line_labels(language, kind)
+    assert labels, "every kind has labelled lines"
+    for label in labels:
+        for line in lines:
+            if label in line:
+                assert line.startswith(label), f"{label!r} in the middle of {line!r}"
+    if kind is not NoticeKind.feedback_request:  # the matter's block: each line whole
+        block = environment().get_template(f"{language}/_matter.txt").render(context)
+        for part in block.strip().splitlines():
+            assert part in lines, f"{part!r} is not a line of its own in {lines!r}"
+        title = next(line for line in lines if context["title"] in line)
+        assert title.endswith(context["title"]), title
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -490,3 +533,51 @@ def test_digest_lists_waiting_handling_and_overdue(tmp_path: Path) -> None:
     first, second = (line for line in notice.body.splitlines() if "M2026112" in line)
     assert overdue_mark in first and overdue_mark not in second
     assert notice.html is not None and "M20261126-0001" in notice.html
+
+
+@pytest.mark.parametrize(
+    ("line", "link"),
+    [
+        ("事项标题：见https://a.gov.cn/x?id=1&k=2，请核实", "https://a.gov.cn/x?id=1&amp;k=2"),
+        ("办理入口：https://a.gov.cn/m/M1\u3000下一项", "https://a.gov.cn/m/M1"),
+        ("标题 https://a.gov.cn/p的问题（已转）", "https://a.gov.cn/p"),
+        ("Act here: https://a.gov.cn/m/M1. Thanks", "https://a.gov.cn/m/M1"),
+        ("（https://a.gov.cn/q）", "https://a.gov.cn/q"),
+        ("链接：https://a.gov.cn/r。", "https://a.gov.cn/r"),
+    ],
+)
+def test_a_link_stops_at_whitespace_and_full_width_punctuation(line: str, link: str) -> None:
+    html = str(linkify(line))
+    assert f'<a href="{link}">{link}</a>' in html
+    assert html.count("<a ") == 1
+    text_after = html.split("</a>", 1)[1]
+    assert "href" not in text_after
+
+
+def test_email_link_in_a_title_does_not_swallow_the_next_line(app: App) -> None:
+    context = context_for(app, NoticeKind.referral, "zh")
+    context["title"] = "详见 https://a.gov.cn/notice"
+    html = as_html(render(NoticeKind.referral, context, language="zh"), language="zh")
+    assert '<a href="https://a.gov.cn/notice">https://a.gov.cn/notice</a></p>' in html
+    assert "反映人：" in html.split("https://a.gov.cn/notice</a></p>", 1)[1]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_digest_keeps_each_line_whole(language: str) -> None:
+    """The digest too: a heading, then one line per matter, then the link, each on its own."""
+    item = {"category": "C", "colour": "K", "role": "R", "due": "D", "overdue": False}
+    context = {
+        "recipient": "人社",
+        "as_of": "T",
+        "waiting": [{"number": "M1"} | item, {"number": "M2"} | item | {"overdue": True}],
+        "handling": [{"number": "M3"} | item],
+        "overdue_count": 1,
+        "link": "https://q.example/queue",
+    }
+    lines = render(NoticeKind.digest, context, language=language).body.splitlines()
+    numbered = [line for line in lines if line.startswith("- M")]
+    assert [line.split()[1] for line in numbered] == ["M1", "M2", "M3"]
+    assert all(line.count("- M") <= 1 for line in lines)
+    assert lines[-1].endswith("https://q.example/queue") and "- M" not in lines[-1]
+    for label in line_labels(language, NoticeKind.digest):
+        assert all(line.startswith(label) for line in lines if label in line), label

@@ -150,7 +150,8 @@ def test_department_actions_are_refused_in_one_shape_or_recorded_as_sent(
     if response.status_code >= 400:
         event(f"{action} refused")
         problem = response.json()
-        assert set(problem) == {"code", "message", "fields"} and problem["message"]
+        assert {"code", "message", "fields"} <= set(problem) and problem["message"]
+        assert set(problem) <= {"code", "message", "fields", "refusal", "params"}
         return
     event(f"{action} recorded")
     recorded = {"progress": "progress", "return": "returned", "resolve": "resolved"}

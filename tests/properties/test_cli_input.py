@@ -53,7 +53,9 @@ def refused_in_one_line(world: World, result: Any) -> str:
     assert result.code == 2, f"exit {result.code}: {result.err[-500:]}"
     lines = result.err.strip().splitlines()
     assert len(lines) == 1, f"{len(lines)} lines on stderr: {result.err[:300]!r}"
-    assert lines[0].startswith("whistle: refused: ") and "Traceback" not in result.err
+    assert lines[0].startswith("whistle: 未执行：") and "Traceback" not in result.err
+    if result.out.strip():  # refused by Whistle, not by argparse: with --json, the code too
+        assert result.data["code"] == "refused" and result.data["refusal"]
     assert len(lines[0]) < 700
     return str(lines[0])
 
@@ -193,4 +195,4 @@ def test_a_mistyped_command_is_refused_in_one_line(world: World, argv: list[str]
         main(argv)
     err = world.capsys.readouterr().err
     assert exit_.value.code == 2
-    assert len(err.strip().splitlines()) == 1 and err.startswith("whistle: refused: ")
+    assert len(err.strip().splitlines()) == 1 and err.startswith("whistle: 未执行：")

@@ -5,6 +5,7 @@ store's invariants hold after every example."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -130,11 +131,14 @@ FIELDS = {
 }
 
 
-def refusal_names_a_field(message: str) -> None:
-    """An intake refusal starts with the field (several problems are joined with '; ')."""
-    for problem in message.split("; "):
-        field = problem.split(":", 1)[0].split(".", 1)[0]
-        assert field in FIELDS, f"refusal does not name a field: {message[:200]}"
+def refusal_names_a_field(exc: Exception) -> None:
+    """An intake refusal names its field (or each field, when several are wrong) as a value,
+    and words it in Chinese too."""
+    assert isinstance(exc, Refused)
+    named = [i.field for i in exc.fields] or [exc.field or ""]
+    for field in named:
+        assert field.split(".", 1)[0] in FIELDS, f"refusal does not name a field: {exc!s:.200}"
+    assert re.search(r"[\u4e00-\u9fff]", exc.message("zh")), exc.message("zh")
 
 
 @examples(30)
@@ -147,7 +151,8 @@ def test_intake_is_refused_cleanly_or_stored_exactly(
         number = register(district, now, **fields)
     except REFUSALS as exc:
         event("intake refused")
-        refusal_names_a_field(clean(exc))
+        clean(exc)
+        refusal_names_a_field(exc)
         assert counts(district.engine) == before, "a refused intake wrote something"
         return
     event("intake stored")

@@ -76,7 +76,7 @@ def test_an_anonymous_matter_closes_at_resolution_and_passes_retention(world: Wo
         kinds = s.exec(select(Notice.kind).where(Notice.matter_id == matter.id)).all()
     assert "feedback_request" not in kinds and "closing" in kinds
     refused = world.cli("feedback", number, "--satisfied")  # nobody could have been asked
-    assert refused.code != 0 and "closed" in refused.err
+    assert refused.code == 2 and refused.data["refusal"] == "matter_closed"
     assert world.ok("sweep", at="2026-12-10T09:00:00+08:00") is not None  # nothing left to chase
     assert world.ok("verify", number)["ok"] is True
     world.ok("retention", at="2030-01-01T09:00:00+08:00")

@@ -82,8 +82,8 @@ def test_recompute_moves_only_what_the_new_calendar_changes(world: World) -> Non
     world.ok("sweep", at="2026-12-25T21:00:00+08:00")
     assert world.ok("show", a)["colour"] == "yellow"
     # running clocks in a year without 调休: one row, for 2027, counting them
-    (row,) = [r for r in sweep_artifact() if "2027年工作日历不完整" in r["item"]]
-    assert row["count"] == 4 and "holidays.yaml" in row["item"]
+    (row,) = [r for r in sweep_artifact() if "2027年工作日历不完整" in r["项目"]]
+    assert row["数量"] == 4 and "holidays.yaml" in row["项目"]
 
     # On the calendar they were set with, nothing moves; init warns once about 2027.
     assert world.ok("calendar", "--recompute")["changes"] == []
@@ -215,7 +215,7 @@ def test_calendar_refusals_name_the_option(world: World, args: list[str], says: 
         code, err = result.code, result.err
     except SystemExit as usage:  # argparse's own refusals
         code, err = int(str(usage.code)), world.capsys.readouterr().err
-    assert code == 2 and says in err and "refused" in err
+    assert code == 2 and says in err and "未执行" in err
 
 
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
@@ -225,4 +225,4 @@ def test_a_broken_year_schedule_stops_the_cli(world: World) -> None:
     app_module.reset()
     result = world.cli("calendar")
     assert result.code == 3
-    assert f"{path}: years.2027.days_off[0].to: '2027-01-32' is not a date" in result.err
+    assert f"{path}：years.2027.days_off[0].to" in result.err and "2027-01-32" in result.err

@@ -3,6 +3,7 @@ once, in order; the timeline, colour, tier and the notices that arrive say so.""
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -137,7 +138,12 @@ def test_the_sweep_publishes_what_is_overdue(world: World) -> None:
             artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["overdue-now"]))
         )
     newest = max(table, key=lambda a: a.created or datetime.min.replace(tzinfo=UTC))
-    assert LEAD in str(newest.data) and "urging" in str(newest.data)
+    lead = world.ok("show", world.ok("list")[0]["number"])["assignments"][0]["department_name"]
+    # Chinese only, as a supervisor reads it: the department's name, the level in words
+    data = json.loads(newest.data) if isinstance(newest.data, str) else newest.data
+    assert data == [{"单位": lead, "级别": "催办", "件数": 1}], data
+    assert LEAD not in str(newest.data) and "urging" not in str(newest.data)
+    assert newest.description == "截至2026-11-27 09:30的超时办理"
 
 
 def test_red_lead_without_a_first_response_in_two_hours_is_escalated(world: World) -> None:

@@ -23,7 +23,8 @@ def test_approved_extension_moves_the_due_time_and_the_ladder(world: World) -> N
     again = world.cli(
         "extension", number, "--department", LEAD, "--length", "2wd", "--reason", "again"
     )
-    assert again.code == 2 and "already has an extension request waiting" in again.err
+    assert again.code == 2 and again.refusal == "extension_pending"
+    assert "已有待审批的延期申请" in again.err
 
     doc = world.ok(
         "decide-extension", number, "--department", LEAD, "--approve", "--note", "同意延期"
@@ -54,7 +55,8 @@ def test_refused_extension_keeps_the_due_time(world: World) -> None:
     none_left = world.cli(
         "decide-extension", number, "--department", LEAD, "--approve", "--note", "x"
     )
-    assert none_left.code == 2 and "no extension request waiting" in none_left.err
+    assert none_left.code == 2 and none_left.refusal == "no_extension_pending"
+    assert "没有待审批的延期申请" in none_left.err
 
 
 def test_petition_extends_once_by_thirty_days_at_most(world: World) -> None:
@@ -62,7 +64,8 @@ def test_petition_extends_once_by_thirty_days_at_most(world: World) -> None:
     too_long = world.cli(
         "extension", number, "--department", "petitions", "--length", "31d", "--reason", "复杂"
     )
-    assert too_long.code == 2 and "at most 30d" in too_long.err
+    assert too_long.code == 2 and too_long.refusal == "extension_too_long"
+    assert too_long.data["params"]["most"] == "30d" and "最长30d" in too_long.err
     world.ok(
         "extension",
         number,
@@ -77,10 +80,12 @@ def test_petition_extends_once_by_thirty_days_at_most(world: World) -> None:
     second = world.cli(
         "extension", number, "--department", "petitions", "--length", "5d", "--reason", "再次"
     )
-    assert second.code == 2 and "1 time(s) only" in second.err
-    assert (
-        world.cli(
-            "extension", number, "--department", "petitions", "--length", "soon", "--reason", "x"
-        ).err.count("length:")
-        == 1
+    assert second.code == 2 and second.refusal == "extensions_used"
+    assert "只能延期1次" in second.err
+    soon = world.cli(
+        "extension", number, "--department", "petitions", "--length", "soon", "--reason", "x"
     )
+    assert soon.refusal == "invalid_input" and [f["field"] for f in soon.data["fields"]] == [
+        "length"
+    ]
+    assert soon.err.count("延期时长（length）：") == 1

@@ -105,5 +105,9 @@ def test_broken_configuration_exits_3_naming_file_and_key(world: World) -> None:
 
     app_module.reset()
     result = world.cli("init")
-    assert result.code == 3
-    assert "routing.yaml" in result.err and ".lead" in result.err and "'hrs'" in result.err
+    assert result.code == 3 and result.refusal == "config_unknown"
+    assert (
+        result.data["params"]["key"].endswith(".lead") and result.data["params"]["value"] == "hrs"
+    )
+    assert "routing.yaml" in result.err and ".lead" in result.err and "“hrs”" in result.err
+    assert result.err.startswith("whistle: 配置有误：")

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from service.errors import Refused
+from service.errors import Code, Refused
 from service.inputs import (
     MAX_DESCRIPTION,
     IntakeRequest,
@@ -145,8 +145,12 @@ def test_phone_forms_accepted(phone: str, stored: str) -> None:
     ],
 )
 def test_phone_forms_refused(phone: str) -> None:
-    with pytest.raises(Refused, match=r"^phone: .*is not a mainland phone number"):
+    with pytest.raises(Refused, match=r"^phone: .*is not a mainland phone number") as caught:
         validated(IntakeRequest, **intake(phone=phone))
+    [issue] = caught.value.fields
+    assert (issue.field, issue.code) == ("phone", Code.phone)
+    assert caught.value.message("zh").startswith("联系电话（phone）：")
+    assert "不是有效的电话号码" in caught.value.message("zh")
 
 
 @pytest.mark.parametrize(
@@ -165,8 +169,10 @@ def test_id_number_on_intake(given: str | None, stored: str | None) -> None:
 
 @pytest.mark.parametrize("bad", ["110105194912310021", BASES[0], "abc"])
 def test_bad_id_number_on_intake_is_refused(bad: str) -> None:
-    with pytest.raises(Refused, match=r"^id_number: not a valid 18-character resident ID"):
+    with pytest.raises(Refused, match=r"^id_number: not a valid 18-character resident ID") as e:
         validated(IntakeRequest, **intake(id_number=bad))
+    assert [(i.field, i.code) for i in e.value.fields] == [("id_number", Code.id_number)]
+    assert e.value.message("zh").startswith("身份证号（id_number）：不是有效的18位居民身份证号")
 
 
 @pytest.mark.parametrize("field", ["title", "description", "name", "category", "area", "channel"])
@@ -174,7 +180,9 @@ def test_bad_id_number_on_intake_is_refused(bad: str) -> None:
 def test_empty_text_refused_with_the_field_named(field: str, value: str) -> None:
     with pytest.raises(Refused) as caught:
         validated(IntakeRequest, **intake(**{field: value}))
-    assert str(caught.value) == f"{field}: it is empty"
+    assert [(i.field, i.code) for i in caught.value.fields] == [(field, Code.empty)]
+    assert str(caught.value) == f"{field}: must not be empty"
+    assert caught.value.message("zh").endswith(f"（{field}）：不能为空")
 
 
 @pytest.mark.parametrize("field", ["title", "description", "name"])
@@ -182,7 +190,9 @@ def test_empty_text_refused_with_the_field_named(field: str, value: str) -> None
 def test_control_characters_refused(field: str, control: str) -> None:
     with pytest.raises(Refused) as caught:
         validated(IntakeRequest, **intake(**{field: f"邻居{control}纠纷"}))
-    assert str(caught.value) == f"{field}: it contains control characters"
+    assert [(i.field, i.code) for i in caught.value.fields] == [(field, Code.control)]
+    assert str(caught.value) == f"{field}: contains control characters"
+    assert caught.value.message("zh").endswith("：含有控制字符")
 
 
 def test_line_breaks_and_tabs_are_not_control_characters() -> None:
@@ -196,21 +206,27 @@ def test_surrounding_whitespace_is_stripped() -> None:
 
 
 @pytest.mark.parametrize(
-    ("field", "value", "message"),
+    ("field", "value", "message", "zh"),
     [
-        ("people", 0, "people: must be greater than or equal to 1"),
-        ("people", -3, "people: must be greater than or equal to 1"),
-        ("visits", -1, "visits: must be greater than or equal to 0"),
-        ("amount", -1, "amount: must be greater than or equal to 0"),
-        ("title", "标" * 201, "title: must have at most 200 characters"),
-        ("description", "述" * (MAX_DESCRIPTION + 1), "description: must have at most 20000"),
-        ("unknown", "x", "unknown: Extra inputs are not permitted"),
+        ("people", 0, "people: must be at least 1", "涉及人数（people）：不能小于1"),
+        ("people", -3, "people: must be at least 1", "涉及人数（people）：不能小于1"),
+        ("visits", -1, "visits: must be at least 0", "来访次数（visits）：不能小于0"),
+        ("amount", -1, "amount: must be at least 0", "涉及金额（amount）：不能小于0"),
+        ("title", "标" * 201, "title: must have at most 200 characters", "最多200个字符"),
+        (
+            "description",
+            "述" * (MAX_DESCRIPTION + 1),
+            "description: must have at most 20000",
+            "最多20000个字符",
+        ),
+        ("unknown", "x", "unknown: is not a known field", "unknown：不认识这个字段"),
     ],
 )
-def test_numbers_lengths_and_extras(field: str, value: object, message: str) -> None:
+def test_numbers_lengths_and_extras(field: str, value: object, message: str, zh: str) -> None:
     with pytest.raises(Refused) as caught:
         validated(IntakeRequest, **intake(**{field: value}))
     assert str(caught.value).startswith(message)
+    assert zh in caught.value.message("zh")
 
 
 @pytest.mark.parametrize("boundary", [{"people": 1}, {"title": "标" * 200}, {"visits": 0}])
@@ -224,11 +240,12 @@ def test_validated_names_every_bad_field() -> None:
             IntakeRequest,
             **intake(title=" ", name="", phone="12812345678", people=0, id_number="123"),
         )
-    message = str(caught.value)
-    problems = message.split("; ")
-    assert [p.split(":")[0] for p in problems] == ["title", "name", "phone", "id_number", "people"]
-    assert "title: it is empty" in problems
-    assert "people: must be greater than or equal to 1" in problems
+    fields = [i.field for i in caught.value.fields]
+    assert fields == ["title", "name", "phone", "id_number", "people"]
+    problems = str(caught.value).split("; ")
+    assert "title: must not be empty" in problems
+    assert "people: must be at least 1" in problems
+    assert len(caught.value.message("zh").split("；")) == 5
 
 
 def test_validated_names_a_missing_field() -> None:
@@ -237,7 +254,11 @@ def test_validated_names_a_missing_field() -> None:
     del values["area"]
     with pytest.raises(Refused) as caught:
         validated(IntakeRequest, **values)
-    assert set(str(caught.value).split("; ")) == {"area: it is required", "phone: it is required"}
+    assert set(str(caught.value).split("; ")) == {"area: is required", "phone: is required"}
+    assert {(i.field, i.code) for i in caught.value.fields} == {
+        ("area", Code.required),
+        ("phone", Code.required),
+    }
 
 
 def test_refused_is_not_a_pydantic_error() -> None:
@@ -276,19 +297,31 @@ def test_note_accepts_and_strips(value: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "field", "message"),
+    ("value", "field", "message", "zh"),
     [
-        (None, "comment", "comment: it is empty"),
-        ("", "reason", "reason: it is empty"),
-        ("   ", "note", "note: it is empty"),
-        ("退回\x00", "reason", "reason: it contains control characters"),
-        ("长" * (MAX_DESCRIPTION + 1), "note", "note: must have at most 20000 characters"),
+        (None, "comment", "comment: must not be empty", "意见（comment）：不能为空"),
+        ("", "reason", "reason: must not be empty", "理由（reason）：不能为空"),
+        ("   ", "note", "note: must not be empty", "说明（note）：不能为空"),
+        (
+            "退回\x00",
+            "reason",
+            "reason: contains control characters",
+            "理由（reason）：含有控制字符",
+        ),
+        (
+            "长" * (MAX_DESCRIPTION + 1),
+            "note",
+            "note: must have at most 20000 characters",
+            "说明（note）：最多20000个字符",
+        ),
     ],
 )
-def test_note_refusal_names_the_field(value: str | None, field: str, message: str) -> None:
+def test_note_refusal_names_the_field(value: str | None, field: str, message: str, zh: str) -> None:
     with pytest.raises(Refused) as caught:
         note(value, field)
     assert str(caught.value) == message
+    assert caught.value.message("zh") == zh
+    assert caught.value.field == field
 
 
 # --- outcomes ---------------------------------------------------------------------------------

@@ -138,8 +138,8 @@ def test_a_store_newer_than_the_code_is_refused(world: World) -> None:
         connection.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
     app_module.reset()
     result = world.cli("init")
-    assert result.code == 2
-    assert "newer than this version of Whistle" in result.err
+    assert result.code == 2 and result.refusal == "schema_newer"
+    assert "比本版本 Whistle 更新" in result.err
     with engine.connect() as connection:
         assert (
             connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()

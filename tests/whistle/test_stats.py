@@ -195,15 +195,19 @@ def test_every_rate_on_a_constructed_history(world: World) -> None:
 
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "refusal", "message"),
     [
-        (("--from", "2026-13-01"), "--from: '2026-13-01' is not a date"),
-        (("--from", "2026-11-02", "--to", "2026-11-01"), "--to 2026-11-01 is before --from"),
+        (("--from", "2026-13-01"), "bad_date", "“2026-13-01”不是日期"),
+        (
+            ("--from", "2026-11-02", "--to", "2026-11-01"),
+            "period_backwards",
+            "--to 2026-11-01 早于",
+        ),
     ],
 )
-def test_refusals(world: World, args: tuple[str, ...], message: str) -> None:
+def test_refusals(world: World, args: tuple[str, ...], refusal: str, message: str) -> None:
     result = world.cli("stats", *args)
-    assert result.code == 2 and message in result.err and result.out == ""
+    assert result.code == 2 and message in result.err and result.refusal == refusal
 
 
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
@@ -214,7 +218,7 @@ def test_an_unknown_grouping_is_refused(world: World) -> None:
     with pytest.raises(SystemExit) as stopped:
         main(["stats", "--by", "street"])
     assert stopped.value.code == 2
-    assert "invalid choice: 'street'" in world.capsys.readouterr().err
+    assert "无效的选择：'street'" in world.capsys.readouterr().err
 
 
 def reference(by: str | None) -> dict[str, Any]:

@@ -108,7 +108,8 @@ def test_return_and_rereferral(world: World) -> None:
     assert len(hooks_to(world, "T01V01.mediation")) == 1  # only the first referral
 
     again = world.cli("refer", number, "--lead", "housing", "--co", "T01.judicial_office")
-    assert again.code == 2 and "already referred" in again.err
+    assert again.code == 2 and again.refusal == "already_referred"
+    assert "已交由这些单位办理" in again.err
     assert len(hooks_to(world, "housing")) == 1
 
 
@@ -181,30 +182,51 @@ def test_no_feedback_closes_after_window(world: World) -> None:
     closing = [r for r in hooks_to(world, lead) if "结案" in r["title"]]
     assert len(closing) == 1 and "逾期未反馈" in closing[0]["message"]
     late = world.cli("feedback", number, "--satisfied")
-    assert late.code == 2 and "closed" in late.err
+    assert late.code == 2 and late.refusal == "matter_closed"
+    assert f"{number}：此事项已结案，不能再评价满意" in late.err
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "refusal", "message"),
     [
-        (["ack", "{n}", "--department", "health"], "not assigned"),
+        (["ack", "{n}", "--department", "health"], "not_assigned", "卫健不是该事项的承办单位"),
         (
             ["resolve", "{n}", "--department", "hrss", "--outcome", "mediated", "--note", "x"],
-            "cannot resolve while referred",
+            "wrong_status",
+            "当前状态为“已分流”，不能办结",
         ),
-        (["report", "{n}", "--department", "hrss", "--note", "x"], "the lead resolves"),
+        (
+            ["report", "{n}", "--department", "hrss", "--note", "x"],
+            "lead_resolves",
+            "人社是主办单位",
+        ),
         (
             ["resolve", "{n}", "--department", "hrss", "--outcome", "solved", "--note", "x"],
-            "unknown outcome",
+            "unknown_outcome",
+            "不认识的办理结果“solved”",
         ),
-        (["return", "{n}", "--department", "hrss", "--reason", "  "], "reason: it is empty"),
-        (["feedback", "{n}", "--satisfied"], "cannot satisfied while referred"),
-        (["refer", "{n}", "--lead", "nobody"], "unknown department 'nobody'"),
-        (["show", "M20200101-0001"], "no matter numbered"),
-        (["ack", "{n}", "--department", "justice", "--at", "2026-11-26T10:00"], "no time zone"),
+        (
+            ["return", "{n}", "--department", "hrss", "--reason", "  "],
+            "invalid_input",
+            "理由（reason）：不能为空",
+        ),
+        (
+            ["feedback", "{n}", "--satisfied"],
+            "wrong_status",
+            "当前状态为“已分流”，不能评价满意",
+        ),
+        (["refer", "{n}", "--lead", "nobody"], "unknown_department", "没有代码为“nobody”的单位"),
+        (["show", "M20200101-0001"], "not_found", "没有编号为M20200101-0001的事项"),
+        (
+            ["ack", "{n}", "--department", "justice", "--at", "2026-11-26T10:00"],
+            "time_no_zone",
+            "没有时区",
+        ),
     ],
 )
-def test_refused_actions_write_nothing(world: World, args: list[str], message: str) -> None:
+def test_refused_actions_write_nothing(
+    world: World, args: list[str], refusal: str, message: str
+) -> None:
     number = world.intake()["number"]
     before = world.ok("show", number)
     notices_before = len(world.http.requests)
@@ -215,27 +237,30 @@ def test_refused_actions_write_nothing(world: World, args: list[str], message: s
         argv = argv[: argv.index("--at")]
     result = world.cli(*argv, at=at)
     assert result.code == 2, result.err
-    assert message in result.err
+    assert result.refusal == refusal and message in result.err, result.err
     assert len(result.err.strip().splitlines()) == 1
     assert world.ok("show", number) == before
     assert len(world.http.requests) == notices_before
 
 
 @pytest.mark.parametrize(
-    ("field", "value", "message"),
+    ("field", "value", "refusal", "message"),
     [
-        ("area", "T99V99", "unknown area"),
-        ("category", "ufo", "unknown category"),
-        ("description", "   ", "description: it is empty"),
-        ("phone", "12345", "not a mainland phone number"),
-        ("id_number", "110101199003070000", "not a valid 18-character resident ID"),
-        ("flag", "aliens", "unknown flag"),
-        ("people", "0", "people:"),
+        ("area", "T99V99", "unknown_area", "没有“T99V99”这一区域"),
+        ("category", "ufo", "unknown_category", "没有“ufo”这一事项类别"),
+        ("description", "   ", "invalid_input", "事项描述（description）：不能为空"),
+        ("phone", "12345", "invalid_input", "“12345”不是有效的电话号码"),
+        ("id_number", "110101199003070000", "invalid_input", "不是有效的18位居民身份证号"),
+        ("flag", "aliens", "unknown_flag", "不认识的风险标识aliens"),
+        ("people", "0", "invalid_input", "涉及人数（people）：不能小于1"),
     ],
 )
-def test_refused_intake_writes_nothing(world: World, field: str, value: str, message: str) -> None:
+def test_refused_intake_writes_nothing(
+    world: World, field: str, value: str, refusal: str, message: str
+) -> None:
     result = world.cli(*_intake_with(field, value))
-    assert result.code == 2 and message in result.err, result.err
+    assert result.code == 2 and result.refusal == refusal, result.err
+    assert message in result.err, result.err
     assert world.ok("list") == []
 
 
