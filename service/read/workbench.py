@@ -15,9 +15,19 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from models.ladder import Level, highest
+from models.status import (
+    ACTIVE_ASSIGNMENT,
+    ASSIGNMENT_TRANSITIONS,
+    MATTER_TRANSITIONS,
+    Action,
+    AssignmentStatus,
+    Role,
+    Status,
+)
 from models.tables import Assignment, Citizen, Extension, LadderStep, Matter, MatterRun, Notice
 from notifications.masking import redact
 from service.app import App
+from service.store.matters import assignments_of
 
 RUNNING = ("referred", "acknowledged")
 FINISHED = ("returned", "resolved", "reported", "withdrawn")
@@ -310,3 +320,77 @@ def board(session: Session, *, now: datetime, since: datetime, limit: int = 300)
         for m, r in closed
     ]
     return result
+
+
+# --- what a department may do now ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """The actions the department's part allows now, as the service layer would take them, and
+    why resolving waits (co-handlers still to report)."""
+
+    actions: list[str]
+    waiting_for: list[str]
+    extension_pending: bool
+
+
+def allowed_actions(session: Session, app: App, matter: Matter, department: str) -> Allowed:
+    """Exactly the actions the state machines and the service's own checks allow the
+    department now (api/ and web/ refuse anything else the same way)."""
+    parts = assignments_of(session, matter)
+    live = [
+        p
+        for p in parts
+        if p.department == department and p.status in ACTIVE_ASSIGNMENT | {"resolved"}
+    ]
+    if not live or matter.status == Status.closed:
+        return Allowed([], [], False)
+    part = live[-1]
+    status, state = AssignmentStatus(part.status), Status(matter.status)
+
+    def moves(action: Action) -> bool:
+        return (status, action) in ASSIGNMENT_TRANSITIONS
+
+    found: list[str] = []
+    if moves(Action.acknowledge):
+        found.append("acknowledge")
+    if moves(Action.progress) and state in (Status.referred, Status.in_progress):
+        found.append("progress")
+    if part.role == Role.co and moves(Action.report):
+        found.append("report")
+    waiting = [
+        p.department
+        for p in parts
+        if p.role == Role.co
+        and p.status in (AssignmentStatus.referred, AssignmentStatus.acknowledged)
+    ]
+    resolvable = moves(Action.resolve) and (state, Action.resolve) in MATTER_TRANSITIONS
+    if part.role == Role.lead and resolvable and not waiting:
+        found.append("resolve")
+    lead_moves = part.role != Role.lead or (state, Action.return_) in MATTER_TRANSITIONS
+    if moves(Action.return_) and lead_moves:
+        found.append("return")
+    assert part.id is not None
+    pending = (
+        session.exec(
+            select(Extension.id).where(
+                Extension.assignment_id == part.id, Extension.status == "pending"
+            )
+        ).first()
+        is not None
+    )
+    limits = app.config.deadlines.categories.get(matter.category)
+    used = len(
+        session.exec(
+            select(Extension.id).where(
+                Extension.assignment_id == part.id, Extension.status == "approved"
+            )
+        ).all()
+    )
+    capped = limits is not None and limits.max_extensions is not None
+    spent = capped and limits is not None and used >= (limits.max_extensions or 0)
+    if status in RUNNING and part.due is not None and not pending and not spent:
+        found.append("extension")
+    shown_waiting = waiting if part.role == Role.lead and resolvable else []
+    return Allowed(found, shown_waiting, pending)
