@@ -13,6 +13,7 @@ sentences (WORDS) can move into the catalogue as they are.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -353,9 +354,28 @@ def label(kind: str, value: str | None, lang: str) -> str:
     return (names[1] if lang == "en" else names[0]) if names else value
 
 
+# Refusals of the service functions the workbench added (not yet in api/i18n.py's table).
+_OWN: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(r"^notice (?P<id>\d+) is (?P<status>\w+); only a dead notice is re-sent$"),
+        "通知{id}当前状态为{status}，只有发送失败的通知才能重发",
+    ),
+    (
+        re.compile(r"^notice (?P<id>\d+): the citizen's personal data was erased"),
+        "通知{id}：反映人的个人信息已删除，无法发送",
+    ),
+    (re.compile(r"^no notice numbered (?P<id>\d+)"), "没有编号为{id}的通知"),
+]
+
+
 def refusal(exc: Exception, lang: str, app: App) -> str:
     """What the service layer refused, in `lang` (department codes as names)."""
     assert isinstance(exc, Refused | TransitionRefused)
+    if lang != "en" and isinstance(exc, Refused):
+        for pattern, template in _OWN:
+            match = pattern.match(str(exc))
+            if match:
+                return template.format(**match.groupdict())
     return refusal_message(exc, lang, lambda code: app.config.department_name(code, lang))
 
 

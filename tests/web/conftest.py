@@ -46,6 +46,8 @@ class _Forms(HTMLParser):
             self._open = True
         elif tag == "input" and self._open and found.get("type") == "hidden":
             self.forms[-1][1][found.get("name", "")] = found.get("value", "")
+        elif tag == "button" and self._open and found.get("formaction"):
+            self.forms.append((found["formaction"], self.forms[-1][1]))  # posts the same form
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "form":
