@@ -265,6 +265,9 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "intake.reasons": ("依据：{reasons}", "Because: {reasons}"),
     "intake.no_reasons": ("未触发升级条件", "no escalating condition"),
+    "reason.people": ("涉及人数≥{n}", "{n}+ people"),
+    "reason.visits": ("来访次数≥{n}", "{n}+ earlier visits"),
+    "reason.amount": ("金额≥{n}元", "¥{n}+"),
     # the board
     "board.title": ("领导看板", "Leadership board"),
     "board.open": ("在办事项（四色）", "Open matters by colour"),
@@ -280,7 +283,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "board.closed": ("本月已结案", "Closed this month"),
     "board.number": ("编号", "Number"),
     "board.run": ("流程运行", "Run"),
-    "board.no_run": ("尚未生成", "not drawn yet"),
+    "board.no_run": ("流程运行尚未生成", "run not drawn yet"),
     "board.unrouted": ("（未分流）", "(not referred)"),
     "rate.response": ("响应率", "Response rate"),
     "rate.resolution": ("解决率", "Resolution rate"),
@@ -317,6 +320,12 @@ _NOTICES = {
     "extension_request": ("延期申请", "extension request"),
     "extension_decision": ("延期审批结果", "extension decision"),
     "digest": ("每日待办", "daily digest"),
+}
+_GROUPS = {
+    "disputes": ("矛盾纠纷", "disputes"),
+    "petitions": ("信访", "petitions"),
+    "services": ("服务", "services"),
+    "general": ("其他", "other"),
 }
 _PARTS = {
     "center": ("中心", "the center"),

@@ -80,6 +80,21 @@ class Shown:
             return code
         return flag.name_en or flag.name if self.lang == "en" else flag.name
 
+    def reasons(self, codes: list[str]) -> str:
+        """Grading reasons ('people>=5', 'flag:violence') in words."""
+        words = []
+        for code in codes:
+            kind, _, value = code.partition(">=")
+            if value and kind in ("people", "visits", "amount"):
+                words.append(messages.say(f"reason.{kind}", self.lang, n=value))
+            elif code.startswith("flag:"):
+                words.append(self.flag(code.removeprefix("flag:")))
+            elif code.startswith("category:"):
+                words.append(self.category(code.removeprefix("category:")))
+            else:
+                words.append(code)
+        return ("、" if self.lang == "zh" else ", ").join(words)
+
     def depts(self, codes: list[str]) -> str:
         return ("、" if self.lang == "zh" else ", ").join(self.dept(c) for c in codes)
 
@@ -98,4 +113,5 @@ class Shown:
             "flag": self.flag,
             "flags": self.flags,
             "depts": self.depts,
+            "reasons": self.reasons,
         }

@@ -287,20 +287,44 @@ def _story(browser: Any, site: Site, base: str) -> None:
     assert site.whistle("show", number)["status"] == "closed"
 
     # --- the pages afterwards: the department's queue, dispatch, and the board ---------------
-    site.whistle(
+    noise = site.whistle(
         "intake", "--category", "neighbour", "--title", "楼上装修噪音扰民", "--description",
         "连续两周夜间施工", "--area", "T01V02", "--name", "李四", "--phone", "13900000000",
-    )  # fmt: skip
+    )["number"]  # fmt: skip
     site.whistle(
-        "intake", "--category", "consumer", "--title", "预付卡商家关门无法退款", "--description",
-        "健身卡余额三千元", "--area", "T02", "--name", "王五", "--phone", "13700000000",
+        "return",
+        noise,
+        "--department",
+        "T01V02.mediation",
+        "--reason",
+        "涉及违规施工，应由住建处理",
+    )
+    site.whistle(
+        "intake", "--category", "labour", "--title", "劳务派遣公司拒签劳动合同", "--description",
+        "六名员工未签合同", "--area", "T02", "--name", "王五", "--phone", "13700000000",
         "--people", "6",
     )  # fmt: skip
+    handling = site.whistle(
+        "intake", "--category", "wage_arrears", "--title", "餐馆拖欠服务员工资", "--description",
+        "两个月工资未付", "--area", "T01V03", "--name", "赵六", "--phone", "13600000000",
+    )["number"]  # fmt: skip
+    site.whistle("ack", handling, "--department", "hrss")
+    site.whistle(
+        "extension",
+        handling,
+        "--department",
+        "hrss",
+        "--length",
+        "5wd",
+        "--reason",
+        "需调取考勤记录",
+    )
     desk = _sign_in(browser, base, "人社值班")
     desk.goto(f"{base}/queue")
     assert number in desk.inner_text("main") and "已退回/已办结" in desk.inner_text("main")
     _shoot(desk, site, "queue")
     clerk.goto(f"{base}/center")
+    assert noise in clerk.inner_text("#to-route") and handling in clerk.inner_text("#extensions")
     _shoot(clerk, site, "center")
     board = _sign_in(browser, base, "赵主任")
     assert board.url == f"{base}/board"

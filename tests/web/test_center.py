@@ -53,7 +53,7 @@ def test_the_grading_is_shown_before_registering_and_nothing_is_written(visitor:
     assert "红色预警 · 区" in preview.text and "将交：人社主办，公安、司法协办" in preview.text
     assert 'value="张三丰"' in preview.text and "checked" in preview.text  # the form kept
     plain = browser.post("/center/intake/preview", FORM, page=page)
-    assert "橙色预警 · 镇（街道）" in plain.text and "people&gt;=5" in plain.text
+    assert "橙色预警 · 镇（街道）" in plain.text and "涉及人数≥5" in plain.text
 
 
 def test_registering_names_each_bad_field_and_writes_nothing(visitor: Any) -> None:
