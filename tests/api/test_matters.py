@@ -123,6 +123,8 @@ def test_notice_links_lead_to_the_workbench(api: Api) -> None:
     referral = next(r.json for r in api.world.http.requests if r.path == "/dept/hrss")
     assert f"https://whistle.example/link/{number}." in referral["message"]  # signed, its part
     moved = api.get(f"/matters/{number}")
-    assert moved.status_code == 303 and moved.headers["location"] == f"/login?next=/matters/{number}"
+    assert (
+        moved.status_code == 303 and moved.headers["location"] == f"/login?next=/matters/{number}"
+    )
     queue = api.get("/queue")
     assert queue.status_code == 303 and queue.headers["location"] == "/login?next=/queue"
