@@ -58,6 +58,7 @@ def _login_page(
     return visit.page(
         "login.html",
         status,
+        here="/login",
         csrf=csrf_token(visit.app, "login|" + binding),
         error=error,
         notice=notice,

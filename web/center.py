@@ -72,6 +72,7 @@ def _dispatch_page(visit: Visit, *, status: int = 200, error: str = "") -> Respo
     return visit.page(
         "center.html",
         status,
+        here="/center",
         lists=lists,
         key=new_form_key,
         flash=flash,
@@ -213,6 +214,7 @@ def _intake_page(
     return visit.page(
         "intake.html",
         status,
+        here="/center/intake",
         values=shown,
         errors=errors or {},
         error=error,

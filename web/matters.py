@@ -126,6 +126,7 @@ def show(
         outcomes=[(o.value, o.value) for o in Outcome],
         departments=departments,
         back="/center" if reader.caller.is_center else "/queue",
+        here=reader.base or f"/matters/{number}",
     )
 
 
