@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -19,6 +19,7 @@ from api.errors import Problem, install, render
 from api.i18n import negotiate, say
 from api.schemas import Health
 from service.app import get_app
+from web.app import install as install_workbench
 
 MAX_BODY = 256 * 1024  # a 20,000-character description, form-encoded, fits with room to spare
 
@@ -34,6 +35,7 @@ Whistle's HTTP API (中心吹哨，部门报到).
   `Authorization: Bearer <token>` (from `whistle token create`). A department sees only the
   matters it is or was assigned to: any other number answers 404.
 - **Citizens** answer from the single-use link in their notice, under `/feedback/`.
+- **People** use the workbench pages at `/` (sign in at `/login`): not part of this document.
 
 Messages are in Chinese; send `Accept-Language: en` for English. A write sent with an
 `Idempotency-Key` header is done once: repeating it returns the first answer.
@@ -87,7 +89,9 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
 
 def create_app() -> FastAPI:
     """The application, with every router, error handler and the body limit."""
-    app = FastAPI(
+    # FastAPIOffline serves Swagger UI and ReDoc from the package (/static-offline-docs), so
+    # /docs works on an intranet with no way out.
+    app = FastAPIOffline(
         title="Whistle",
         version="0.1.0",
         description=DESCRIPTION,
@@ -111,13 +115,7 @@ def create_app() -> FastAPI:
         """Answers while the API is up."""
         return Health(status="ok")
 
-    # The links in department notices and digests point here; they lead to the API view.
-    @app.get("/matters/{number}", include_in_schema=False)
-    def notice_link(number: str) -> RedirectResponse:
-        return RedirectResponse(f"/api/matters/{number}")
-
-    @app.get("/queue", include_in_schema=False)
-    def digest_link() -> RedirectResponse:
-        return RedirectResponse("/api/matters")
-
+    # The workbench pages: /matters/<number> and /queue (the links in notices and digests),
+    # /link/<token> (a department's signed link), /login, /center, /board.
+    install_workbench(app)
     return app

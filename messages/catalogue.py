@@ -347,6 +347,35 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "--year: {value} is outside {first}–{last}",
     ),
     "config_boundaries": ("{path}：边界文件有误：{problem}", "{path}: {problem}"),
+    "unknown_role": (
+        "没有“{value}”这一角色（可选：{known}）",
+        "no such role `{value}` (known: {known})",
+    ),
+    "password_length": (
+        "密码长度应在{min}到{max}个字符之间",
+        "a password has between {min} and {max} characters",
+    ),
+    "account_exists": ("已有名为“{value}”的账号", "an account named '{value}' exists already"),
+    "no_account": (
+        "没有名为“{value}”的账号（见 whistle user list）",
+        "no account named '{value}' (see whistle user list)",
+    ),
+    "account_disabled": (
+        "账号“{value}”已于{at}停用",
+        "account '{value}' was already disabled at {at}",
+    ),
+    "no_notice": (
+        "没有编号为{id}的通知（见 whistle notices --failed）",
+        "no notice numbered {id} (see whistle notices --failed)",
+    ),
+    "notice_not_dead": (
+        "通知{id}当前状态为{state}，只有已放弃发送的通知才能重发",
+        "notice {id} is {state}; only a dead notice is sent again",
+    ),
+    "notice_erased": (
+        "通知{id}：反映人的个人信息已删除，无法发送",
+        "notice {id}: the citizen's personal data was erased; it cannot be sent",
+    ),
     "config_wrong_year": (
         "{path}：{key}：{value} 不在 {year} 年内",
         "{path}: {key}: {value} is not in {year}",

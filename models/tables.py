@@ -373,3 +373,37 @@ class Setting(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=60)
     value: str = Field(max_length=500)
+
+
+# --- the workbench pages (web/) ------------------------------------------------------------
+
+
+class StaffUser(SQLModel, table=True):
+    """A person who signs in to the pages: a department's head or clerk, the center's clerks,
+    the leadership. Only an argon2 hash of the password is kept."""
+
+    __tablename__ = "staff_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=60, unique=True)  # what the person types to sign in
+    department: str = Field(max_length=60, index=True)  # a department code, or center
+    role: str = Field(max_length=12)  # head, clerk or leadership
+    password_hash: str = Field(max_length=200)
+    created_at: datetime = _ts()
+    disabled_at: datetime | None = _ts(nullable=True)
+    failed_logins: int = 0  # wrong passwords in a row
+    locked_until: datetime | None = _ts(nullable=True)  # no sign-in before then
+    last_login_at: datetime | None = _ts(nullable=True)
+
+
+class StaffSession(SQLModel, table=True):
+    """One signed-in browser: the cookie holds a random secret, the store its SHA-256."""
+
+    __tablename__ = "staff_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="staff_user.id", index=True)
+    created_at: datetime = _ts()
+    expires_at: datetime = _ts()
+    ended_at: datetime | None = _ts(nullable=True)  # signed out

@@ -38,6 +38,14 @@ class Settings(BaseSettings):
         description="Signs citizens' feedback links; unset: generated once and kept in home.",
     )
 
+    prefect_ui_url: str | None = Field(
+        default=None,
+        description=(
+            "The Prefect UI's address (e.g. http://127.0.0.1:4200): the leadership board links "
+            "each matter to <this>/runs/flow-run/<id>; unset, the board shows no run links."
+        ),
+    )
+
     dispatch: Literal["auto", "inline", "workers"] = Field(
         default="auto",
         description=(

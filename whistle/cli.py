@@ -339,6 +339,25 @@ def cmd_token(ctx: Context, a: argparse.Namespace) -> Any:
     return tokens.list_tokens(ctx.session)
 
 
+def cmd_user(ctx: Context, a: argparse.Namespace) -> Any:
+    from service import accounts
+
+    if a.user_action == "create":
+        password = sys.stdin.readline().rstrip("\r\n") if a.password_stdin else None
+        return accounts.create_user(
+            session=ctx.session,
+            app=ctx.app,
+            department=a.department,
+            name=a.name,
+            role=a.role,
+            password=password,
+            now=ctx.now,
+        )
+    if a.user_action == "disable":
+        return accounts.disable_user(session=ctx.session, who=a.who, now=ctx.now)
+    return accounts.list_users(ctx.session)
+
+
 # --- parser -------------------------------------------------------------------------------------
 
 
@@ -559,6 +578,25 @@ def _parser() -> argparse.ArgumentParser:
     t = token_actions.add_parser("revoke", parents=[common], help="revoke a token at once")
     t.add_argument("id", type=int, help="the token's id (see token list)")
     token_actions.add_parser("list", parents=[common], help="every token issued (no secrets)")
+    p = sub.add_parser("user", help="staff accounts of the workbench pages: create, list, disable")
+    p.set_defaults(handler=cmd_user)
+    user_actions = p.add_subparsers(dest="user_action", required=True, metavar="ACTION")
+    t = user_actions.add_parser(
+        "create",
+        parents=[common],
+        help="open an account; prints a one-time password unless --password-stdin gives one",
+    )
+    t.add_argument("--department", required=True, help="a department's code, or center")
+    t.add_argument("--name", required=True, help="the name the person signs in with")
+    t.add_argument("--role", choices=["head", "clerk", "leadership"], default="clerk")
+    t.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    user_actions.add_parser("list", parents=[common], help="every account (no passwords)")
+    t = user_actions.add_parser(
+        "disable", parents=[common], help="stop an account signing in; ends its sessions"
+    )
+    t.add_argument("who", help="the account's name or id (see user list)")
     p = sub.add_parser("api", help="serve the HTTP API (Open311, department actions, feedback)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)

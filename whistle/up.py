@@ -7,6 +7,7 @@ look, and on Ctrl-C or SIGTERM stops everything it started.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -24,9 +25,10 @@ from sqlmodel import func, select
 from engine.follow import carry_out
 from messages import language_of, text
 from models.config import ConfigError
-from models.tables import Matter
+from models.tables import Assignment, Matter
 from service import actions
 from service.app import App, get_app
+from service.errors import Refused
 from service.inputs import IntakeRequest
 from service.store.db import create_schema, session
 from whistle.inbox import Inbox
@@ -77,9 +79,11 @@ def serve_deployments(home: Path, api: str) -> subprocess.Popen[bytes]:
 
 
 def start_api(home: Path, prefect_api: str, port: int) -> subprocess.Popen[bytes]:
-    """Serve the HTTP API (`whistle api`) in a child process; its stage flows report to the
-    Prefect server like everything else."""
+    """Serve the HTTP API and the workbench pages (`whistle api`) in a child process; its stage
+    flows report to the Prefect server like everything else, and the leadership board links to
+    the matters' runs in its UI."""
     env = dict(os.environ, PREFECT_API_URL=prefect_api)
+    env.setdefault("WHISTLE_PREFECT_UI_URL", prefect_api.removesuffix("/api"))
     log = (home / "api.log").open("ab")
     return subprocess.Popen(
         [sys.executable, "-m", "whistle", "api", "--host", "127.0.0.1", "--port", str(port)],
@@ -180,6 +184,34 @@ def seed_demo(app: App) -> list[str]:
     return numbers
 
 
+DEMO_PASSWORD = "whistle-demo"  # the demo's accounts only; real accounts get their own
+
+
+def demo_accounts(app: App) -> list[tuple[str, str, str]]:
+    """One account per department holding a demo matter, one for the center's clerks and one
+    for the leadership (name, department, role); the ones that exist already are kept."""
+    from service import accounts
+
+    with session(app.engine) as s:
+        held = s.exec(select(Assignment.department).distinct()).all()
+    wanted = [(app.config.department_name(code), code, "head") for code in sorted(set(held))]
+    wanted += [("中心受理员", "center", "clerk"), ("中心领导", "center", "leadership")]
+    made = []
+    for name, department, role in wanted:
+        with session(app.engine) as s, contextlib.suppress(Refused):  # kept from a start before
+            accounts.create_user(
+                session=s,
+                app=app,
+                department=department,
+                name=name,
+                role=role,
+                password=DEMO_PASSWORD,
+                now=datetime.now(UTC),
+            )
+        made.append((name, department, role))
+    return made
+
+
 def _play(app: App, number: str, story: str, t: datetime) -> None:
     """Move a demo matter along its story with service calls, as departments would."""
     if story in ("referred", "overdue"):
@@ -278,6 +310,15 @@ def flush_prefect(timeout: float = 10) -> None:
         worker.drain_all(timeout=timeout)
 
 
+def _logins(logins: list[tuple[str, str, str]]) -> str:
+    """How to sign in to the demo's workbench (demo passwords, for the demo only)."""
+    if not logins:
+        return ""
+    lines = [f"  Demo sign-in (password '{DEMO_PASSWORD}' for each; demo only):"]
+    lines += [f"    {name}  ({department}, {role})" for name, department, role in logins]
+    return "\n".join(lines) + "\n"
+
+
 class _Stop(Exception):
     pass
 
@@ -327,6 +368,7 @@ def up(
         with temporary_settings({PREFECT_API_URL: api}):
             seeded = seed_demo(app) if demo else []
             sweep_now()
+            logins = demo_accounts(app) if demo else []
             engine_process = start_engine(home, api)
             report = publish_report()
         print(
@@ -334,6 +376,8 @@ def up(
             f"  Prefect UI:   http://127.0.0.1:{port}/v2/runs  (one run per matter, its state "
             "where the matter stands)\n"
             f"  Overdue:      http://127.0.0.1:{port}/v2/runs?state=督办  (催办, 通报, 待签收 …)\n"
+            f"  Workbench:    http://127.0.0.1:{api_port}/  (sign in; accounts: .venv/bin/whistle "
+            "user create --department hrss --name 张科长)\n"
             f"  HTTP API:     http://127.0.0.1:{api_port}  (documentation: /docs; tokens: "
             ".venv/bin/whistle token create --department hrss)\n"
             f"  Store:        {app.engine.url.render_as_string(hide_password=True)}\n"
@@ -346,7 +390,8 @@ def up(
             f"daily digest at {app.config.schedules.digest_at}, personal data retention at "
             f"{app.config.schedules.retention_at} (Deployments page)\n"
             f"  Try:          PREFECT_API_URL={api}{inbox_env} .venv/bin/whistle list\n"
-            "Stop with Ctrl-C.",
+            + _logins(logins)
+            + "Stop with Ctrl-C.",
             flush=True,
         )
         while server.poll() is None:

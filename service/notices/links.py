@@ -17,11 +17,11 @@ import hmac
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from models.tables import Matter
+from models.tables import Assignment, Matter
 from service.settings import Settings
 
 if TYPE_CHECKING:
@@ -102,3 +102,57 @@ def read_feedback_token(settings: Settings, token: str) -> FeedbackClaim | None:
         return None
     expires = datetime.fromtimestamp(int(parts[2]), tz=UTC)
     return FeedbackClaim(number=parts[0], round=int(parts[1]), expires=expires)
+
+
+# --- the department's link (办理入口) -----------------------------------------------------------
+#
+# The link in a department's notice opens the matter's page for that department without a
+# password. It is scoped to one part (one department's assignment on one matter), signed with
+# the same key as the feedback link but in its own domain ("part|"), so neither kind of token is
+# ever taken for the other. The pages refuse it once the part has ended (returned, withdrawn by
+# a re-routing, the matter closed) and after it expires.
+
+PART_LINK_GRACE = timedelta(days=60)  # past the part's own due time
+
+
+@dataclass(frozen=True)
+class PartClaim:
+    """What a valid department link says: this part of this matter, until then."""
+
+    number: str
+    part_id: int
+    expires: datetime
+
+
+def part_link_expiry(part: Assignment) -> datetime:
+    """When a part's link stops working: two months after the latest of its clocks."""
+    moments = [m for m in (part.assigned_at, part.ack_due, part.due) if m is not None]
+    return max(moments) + PART_LINK_GRACE
+
+
+def part_token(settings: Settings, number: str, part: Assignment) -> str:
+    """The signed token for one department's part (the part must have its id)."""
+    assert part.id is not None
+    payload = f"{number}.{part.id}.{int(part_link_expiry(part).timestamp())}"
+    return f"{payload}.{_signature(secret_key(settings), 'part|' + payload)}"
+
+
+def part_link(app: App, number: str, part: Assignment) -> str:
+    """The 办理入口 link a department's notice carries."""
+    return f"{app.settings.link_base.rstrip('/')}/link/{part_token(app.settings, number, part)}"
+
+
+def read_part_token(settings: Settings, token: str) -> PartClaim | None:
+    """The claim of a genuine department token, or None for anything forged or altered."""
+    payload, _, signature = token.rpartition(".")
+    parts = payload.split(".")
+    if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit() or len(token) > 200:
+        return None
+    try:
+        expected = _signature(secret_key(settings), "part|" + payload)
+    except UnicodeEncodeError:
+        return None
+    if not hmac.compare_digest(expected.encode("ascii"), signature.encode("utf-8")):
+        return None
+    expires = datetime.fromtimestamp(int(parts[2]), tz=UTC)
+    return PartClaim(number=parts[0], part_id=int(parts[1]), expires=expires)

@@ -23,7 +23,7 @@ from notifications.masking import mask_name, mask_phone, redact
 from notifications.render import as_html, render
 from service.inputs import outcome_label
 from service.notices.channels import channels_for
-from service.notices.links import feedback_link
+from service.notices.links import feedback_link, part_link
 from service.store.matters import assignments_of
 
 if TYPE_CHECKING:
@@ -116,7 +116,7 @@ def notice_context(
         "recipient": recipient_name(app, recipient, language),
         "lead": config.department_name(matter.lead_department or "", language),
         "co": [],
-        "link": app.link(matter.number),
+        "link": _link(app, matter, recipient, assignment),
         "feedback_link": extra.pop("feedback_link", app.feedback_link(matter.number)),
         "received_at": local_time(app, matter.created_at, language),
         "outcome": outcome_label(matter.outcome or "", language),
@@ -169,6 +169,15 @@ def notice_context(
         if key in extra:
             context[key] = scrub(str(extra.pop(key)))
     return context
+
+
+def _link(app: App, matter: Matter, recipient: str, assignment: Assignment | None) -> str:
+    """A department's own part gets its signed link (no password); everyone else the matter's
+    page, behind the sign-in."""
+    department = recipient.partition("/")[0]
+    if assignment is not None and assignment.id is not None and assignment.department == department:
+        return part_link(app, matter.number, assignment)
+    return app.link(matter.number)
 
 
 def enqueue(

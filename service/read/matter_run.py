@@ -38,6 +38,7 @@ STEP_NAMES: dict[str, tuple[str, str]] = {
     "extension_approved": ("延期批准", "extension approved"),
     "extension_refused": ("延期不予批准", "extension refused"),
     "personal_data_erased": ("个人信息删除", "personal data erased"),
+    "notice_resent": ("重发通知", "notice re-sent"),
     "circulated": ("通报", "circulated notice"),  # rows written before `circular`
     **{level.value: LEVEL_LABELS[level] for level in Level},
 }

@@ -118,13 +118,13 @@ def test_the_matter_in_english(api: Api) -> None:
     assert chinese["status_label"] == "已分流"
 
 
-def test_notice_links_lead_to_the_api(api: Api) -> None:
+def test_notice_links_lead_to_the_workbench(api: Api) -> None:
     number = api.world.intake()["number"]
-    hrss = api.token("hrss")
     referral = next(r.json for r in api.world.http.requests if r.path == "/dept/hrss")
-    assert f"https://whistle.example/matters/{number}" in referral["message"]
+    assert f"https://whistle.example/link/{number}." in referral["message"]  # signed, its part
     moved = api.get(f"/matters/{number}")
-    assert moved.status_code == 307 and moved.headers["location"] == f"/api/matters/{number}"
-    assert api.get(moved.headers["location"], token=hrss).json()["number"] == number
+    assert (
+        moved.status_code == 303 and moved.headers["location"] == f"/login?next=/matters/{number}"
+    )
     queue = api.get("/queue")
-    assert queue.status_code == 307 and queue.headers["location"] == "/api/matters"
+    assert queue.status_code == 303 and queue.headers["location"] == "/login?next=/queue"

@@ -187,7 +187,11 @@ def test_every_kind_renders_in_both_languages(app: App, kind: NoticeKind, langua
     assert "{{" not in whole and "{%" not in whole
     if kind is not NoticeKind.feedback_request:
         assert CATEGORY[language] in text.body
-        assert f"{LINK_BASE}/matters/{NUMBER}" in text.body
+        # a department's own part gets its signed link (web/); anyone else the matter's page
+        recipient, role, _ = SCENARIOS[kind]
+        own = bool(role) and recipient.partition("/")[0] == (LEAD if role == "lead" else CO)
+        link = f"{LINK_BASE}/link/{NUMBER}." if own else f"{LINK_BASE}/matters/{NUMBER}"
+        assert link in text.body
 
 
 TEMPLATES = ROOT / "notifications" / "templates"
@@ -490,7 +494,11 @@ def test_email_form_escapes_markup_from_free_text(
     assert "<script>" not in html and "<b>" not in html
     assert "&lt;script&gt;" in html and "&amp;&lt;b&gt;" in html
     assert str(escape(text.subject)) in html
-    assert f'href="{LINK_BASE}/matters/{NUMBER}"' in html or kind is NoticeKind.feedback_request
+    assert (
+        f'href="{LINK_BASE}/matters/{NUMBER}"' in html
+        or f'href="{LINK_BASE}/link/{NUMBER}.' in html
+        or kind is NoticeKind.feedback_request
+    )
 
 
 def test_digest_lists_waiting_handling_and_overdue(tmp_path: Path) -> None:
