@@ -28,6 +28,7 @@ from sqlmodel import SQLModel
 
 from whistle.db import create_schema
 from whistle.errors import Refused
+from whistle.private import create_private
 
 FORMAT = "whistle-backup"
 VERSION = 1
@@ -131,8 +132,8 @@ def backup(engine: Engine, path: Path, *, now: datetime, language: str = "zh") -
                 f"{path} already exists; choose another name so no backup is overwritten",
             )
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
+    partial.unlink(missing_ok=True)  # left by a backup that was killed
     tables = _tables()
     written: dict[str, int] = {}
     try:
@@ -158,7 +159,11 @@ def backup(engine: Engine, path: Path, *, now: datetime, language: str = "zh") -
                     for t in tables
                 ],
             }
-            with gzip.open(partial, "wt", encoding="utf-8") as out:
+            # Owner-only from its first byte: a backup holds every citizen's phone.
+            with (
+                create_private(partial) as raw,
+                gzip.open(raw, "wt", encoding="utf-8") as out,
+            ):
                 out.write(json.dumps(header, ensure_ascii=False) + "\n")
                 for table in tables:
                     written[table.name] = _dump_table(connection, table, out)

@@ -219,6 +219,17 @@ def cmd_init(ctx: Context, a: argparse.Namespace) -> Any:
             f"channel serves {len(missing)} recipient(s): {shown}"
         )
     config = ctx.app.config
+    warnings = []
+    url = ctx.app.engine.url
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        from pathlib import Path
+
+        from whistle.private import exposed_store
+
+        warning = exposed_store(Path(url.database), ctx.app.language)
+        if warning:
+            print(f"whistle: warning: {warning}", file=sys.stderr)
+            warnings.append(warning)
     return {
         "store": ctx.app.engine.url.render_as_string(hide_password=True),
         "schema": current_revision(ctx.app.engine),
@@ -228,6 +239,7 @@ def cmd_init(ctx: Context, a: argparse.Namespace) -> Any:
         "villages": len(config.villages),
         "departments": len(config.departments),
         "categories": len(config.categories),
+        "warnings": warnings,
     }
 
 
@@ -490,6 +502,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=4200, help="Prefect server and UI port")
     p.add_argument("--inbox-port", type=int, default=8765, help="local notice inbox port")
     p.add_argument("--api-port", type=int, default=8000, help="HTTP API port")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address the Prefect server and the API listen on; beyond loopback only with "
+        "PREFECT_SERVER_API_AUTH_STRING set",
+    )
     p.set_defaults(handler=None)
     return parser
 
@@ -529,6 +547,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             inbox_port=args.inbox_port,
             demo=not args.no_demo,
             api_port=args.api_port,
+            host=args.host,
         )
     ctx: Context | None = None
     try:

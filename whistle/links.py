@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from models.tables import Matter
+from whistle.private import private_folder
 from whistle.settings import Settings
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ def secret_key(settings: Settings) -> bytes:
 
 def _create_key_file(path: Path) -> None:
     """Write a fresh key atomically; when another process got there first, keep theirs."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     temporary = path.with_name(f".{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w", encoding="ascii") as handle:

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from models.status import Status
 from models.tables import Assignment, Citizen, Extension, Matter, Notice
-from notifications.masking import mask_name, mask_phone
+from notifications.masking import fold, mask_name, mask_phone, number_pattern, replace, text_pattern
 from whistle.app import App
 from whistle.service.store import record
 
@@ -29,32 +29,27 @@ ERASED = "personal_data_erased"
 UNDELIVERABLE = "personal data erased under the retention period; not sent"
 
 
-def _loose(number: str) -> re.Pattern[str]:
-    """A number however it was typed: spaces or dashes between its characters, x or X."""
-    chars = [re.escape(c) for c in number if c.isalnum()]
-    return re.compile(r"[\s-]?".join(chars), re.IGNORECASE)
-
-
 def _scrubber(citizen: Citizen) -> list[tuple[re.Pattern[str], str]]:
     """What to replace in free text: the ID number first (it may hold the phone's digits),
-    then the phone, then the name, each also in its masked form."""
+    then the phone, then the name, each also in its masked form; the patterns match however
+    the digits were written (notifications/masking.py folds full-width and other forms)."""
     found: list[tuple[re.Pattern[str], str]] = []
     if citizen.id_number and len(citizen.id_number.strip()) >= 6:
-        found.append((_loose(citizen.id_number), PLACEHOLDER))
-    digits = "".join(c for c in citizen.phone if c.isdigit())
+        found.append((number_pattern(citizen.id_number), PLACEHOLDER))
+    digits = "".join(c for c in fold(citizen.phone) if c.isdigit())
     if len(digits) >= 5:
-        found.append((_loose(citizen.phone), PLACEHOLDER))
-        found.append((re.compile(re.escape(mask_phone(citizen.phone))), PLACEHOLDER))
+        found.append((number_pattern(citizen.phone), PLACEHOLDER))
+        found.append((text_pattern(mask_phone(citizen.phone)), PLACEHOLDER))
     name = citizen.name.strip()
     if len(name) >= 2:
-        found.append((re.compile(re.escape(name)), PLACEHOLDER))
-        found.append((re.compile(re.escape(mask_name(name))), PLACEHOLDER))
+        found.append((text_pattern(name), PLACEHOLDER))
+        found.append((text_pattern(mask_name(name)), PLACEHOLDER))
     return found
 
 
 def _clean(text: str, patterns: list[tuple[re.Pattern[str], str]], limit: int = 0) -> str:
     for pattern, replacement in patterns:
-        text = pattern.sub(replacement, text)
+        text = replace(text, pattern, replacement)
     return text[:limit] if limit else text
 
 
