@@ -21,7 +21,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlmodel import Session, col, func, select
 
-from api.actions import perform
+from api.actions import answered_now, perform
 from api.context import Installation, Language, Now
 from api.errors import FieldProblem, Open311Error, Problem, invalid
 from api.i18n import say
@@ -358,12 +358,16 @@ def submit(
     channel = caller.holder if caller.scope == "intake" else form.channel or "web"
     intake = intake_request(app, form, channel, lang)
 
-    def write(s: Session) -> str:
-        return service.register(session=s, app=app, intake=intake, now=now).number
-
     def answer(number: str, run: StageRun | None) -> tuple[int, list[Receipt]]:
         notice = say(lang, "received_notice", number=number)
         return 201, [Receipt(service_request_id=number, service_notice=notice)]
+
+    def write(s: Session) -> str:
+        # the answer is the number alone: it is kept with the matter, in one transaction
+        hook = answered_now(s, answer)
+        return service.register(
+            session=s, app=app, intake=intake, now=now, before_commit=hook
+        ).number
 
     return perform(
         app=app,

@@ -30,6 +30,7 @@ def publish(now: datetime, result: dict[str, Any]) -> None:
             {"item": "closed on or before", "value": result["cutoff"]},
             {"item": "citizens erased", "value": result["citizens"]},
             {"item": "matters anonymised", "value": result["matters"]},
+            {"item": "expired idempotency keys removed", "value": result["idempotency_keys"]},
         ],
         key="personal-data-retention",
         description=f"retention as of {now.isoformat(timespec='minutes')}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -42,8 +43,18 @@ def _next_number(session: Session, app: App, now: datetime) -> str:
     raise Refused("could not allocate a matter number; try again")
 
 
-def register(*, session: Session, app: App, intake: IntakeRequest, now: datetime) -> Matter:
-    """Register a matter (受理): check it, grade it with the four colours, store it."""
+def register(
+    *,
+    session: Session,
+    app: App,
+    intake: IntakeRequest,
+    now: datetime,
+    before_commit: Callable[[Matter], None] | None = None,
+) -> Matter:
+    """Register a matter (受理): check it, grade it with the four colours, store it.
+
+    `before_commit` is called with the new matter just before the commit, so what it adds to
+    the session (the HTTP API's idempotent answer) is stored in the same transaction."""
     config = app.config
     if intake.category not in config.categories:
         raise Refused(
@@ -117,6 +128,8 @@ def register(*, session: Session, app: App, intake: IntakeRequest, now: datetime
         reasons=list(graded.reasons),
         channel=intake.channel,
     )
+    if before_commit is not None:
+        before_commit(matter)
     commit(session)
     return matter
 

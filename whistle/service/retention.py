@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from models.status import Status
-from models.tables import Assignment, Citizen, Extension, Matter, Notice
+from models.tables import Assignment, Citizen, Extension, IdempotencyRecord, Matter, Notice
 from notifications.masking import fold, mask_name, mask_phone, number_pattern, replace, text_pattern
 from whistle.app import App
 from whistle.service.store import record
@@ -129,6 +129,10 @@ def erase_citizen(
         if notice.recipient == "citizen" and notice.status in ("pending", "failed", "sending"):
             notice.status, notice.last_error, notice.next_attempt_at = "dead", UNDELIVERABLE, None
         session.add(notice)
+    # The API's remembered answers about these matters may show the citizen in full.
+    session.execute(
+        sa.delete(IdempotencyRecord).where(col(IdempotencyRecord.matter_id).in_(ids))
+    )
     citizen.name, citizen.phone, citizen.id_number = PLACEHOLDER, PLACEHOLDER, None
     citizen.erased_at = now
     session.add(citizen)
@@ -140,7 +144,9 @@ def erase_citizen(
 
 
 def erase_expired(*, session: Session, app: App, now: datetime, batch: int = 500) -> dict[str, Any]:
-    """Erase every citizen whose personal data has outlived the retention period."""
+    """Erase every citizen whose personal data has outlived the retention period, and every
+    Idempotency-Key past its own (shorter) one."""
+    keys = forget_expired_keys(session=session, app=app, now=now)
     period = app.config.retention.personal_data
     cutoff = period.before(now)
     erased: list[str] = []
@@ -162,4 +168,15 @@ def erase_expired(*, session: Session, app: App, now: datetime, batch: int = 500
         "citizens": citizens,
         "matters": len(erased),
         "numbers": erased,
+        "idempotency_keys": keys,
     }
+
+
+def forget_expired_keys(*, session: Session, app: App, now: datetime) -> int:
+    """Remove the API's remembered requests and answers older than `idempotency_keys`."""
+    cutoff = now - app.config.retention.idempotency_window
+    result = session.execute(
+        sa.delete(IdempotencyRecord).where(col(IdempotencyRecord.created_at) <= cutoff)
+    )
+    session.commit()
+    return int(result.rowcount)  # type: ignore[attr-defined]
