@@ -152,11 +152,10 @@ def test_an_intake_whose_answer_never_left_is_answered_on_retry(
         lost = None
     assert lost in (None, 500)  # committed, but no answer left
     monkeypatch.undo()
-    monkeypatch.setattr(api, "client", httpx.Client(base_url=api.base, timeout=60))  # reconnect
-    with session(get_app().engine) as s:
-        print("RECORDS", [(r.key, r.fingerprint, r.response) for r in s.exec(select(IdempotencyRecord)).all()])
-    started = time.monotonic()
-    again = api.submit(hotline, headers=key, at="2026-11-26T09:01+08:00")
+    with httpx.Client(base_url=api.base, timeout=60) as fresh:  # the old connection dropped
+        monkeypatch.setattr(api, "client", fresh)
+        started = time.monotonic()
+        again = api.submit(hotline, headers=key | {"X-Whistle-As-Of": "2026-11-26T09:01+08:00"})
     assert time.monotonic() - started < 5, again.text  # answered from the store, not after a wait
     assert again.status_code == 201 and again.headers["idempotency-replayed"] == "true", again.text
     with session(get_app().engine) as s:
@@ -170,9 +169,10 @@ def test_keys_expire_after_a_day_and_carry_their_matter(api: Api) -> None:
     hotline = api.token(channel="hotline")
     key = {"Idempotency-Key": "call-1"}
     first = api.submit(hotline, headers=key)
-    within = api.submit(hotline, headers=key, at="2026-11-27T08:59+08:00")
+    within = api.submit(hotline, headers=key | {"X-Whistle-As-Of": "2026-11-27T08:59+08:00"})
     assert within.headers.get("idempotency-replayed") == "true" and within.content == first.content
-    later = api.submit(hotline, headers=key, at="2026-11-27T09:00+08:00")  # a day after: new
+    # a day after the first: the key has expired, and this is a new request
+    later = api.submit(hotline, headers=key | {"X-Whistle-As-Of": "2026-11-27T09:00+08:00"})
     assert later.status_code == 201 and "idempotency-replayed" not in later.headers
     assert later.json()[0]["service_request_id"] != first.json()[0]["service_request_id"]
 
