@@ -24,6 +24,7 @@ from whistle.app import App
 from whistle.channels import NoChannel, is_email, urls_for
 from whistle.db import session as open_session
 from whistle.evidence import hold
+from whistle.links import signed
 from whistle.service.store import record
 
 CLAIM_EXPIRY = timedelta(minutes=10)
@@ -75,11 +76,12 @@ def _send_each(app: App, notice: Notice, urls: list[str]) -> tuple[bool, str | N
         if index in done:
             continue
         html = notice.html is not None and is_email(url)
+        text = notice.html if html and notice.html else notice.body
         try:
             result = send(
                 [url],
                 subject=notice.subject,
-                body=notice.html if html and notice.html else notice.body,
+                body=signed(app.settings, text, notice.link),  # the live link exists only here
                 html=html,
                 connect_timeout=rules.connect_timeout,
                 read_timeout=rules.read_timeout,
