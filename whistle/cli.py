@@ -155,7 +155,30 @@ def cmd_digest(ctx: Context, a: argparse.Namespace) -> Any:
 def cmd_notices(ctx: Context, a: argparse.Namespace) -> Any:
     from whistle.queries import list_notices
 
+    if getattr(a, "notices_action", None) == "resend":
+        return _resend(ctx, a.id)
     return list_notices(ctx.session, ctx.app, failed=a.failed, number=a.number)
+
+
+def _resend(ctx: Context, notice_id: int) -> Any:
+    """Re-send a dead notice once, in this process: the store first, then its channels."""
+    from whistle.delivery import deliver_one
+    from whistle.service.notices import resend_notice
+
+    notice = resend_notice(session=ctx.session, notice_id=notice_id, now=ctx.now)
+    outcome = deliver_one(ctx.app, notice_id, ctx.now)
+    ctx.session.expire_all()
+    stored = ctx.session.get(type(notice), notice_id)
+    assert stored is not None
+    return {
+        "id": notice_id,
+        "kind": stored.kind,
+        "recipient": stored.recipient,
+        "status": stored.status,
+        "resent_at": notice.resent_at.isoformat() if notice.resent_at else None,
+        "sent": bool(outcome and outcome.sent),
+        "error": stored.last_error,
+    }
 
 
 def cmd_stats(ctx: Context, a: argparse.Namespace) -> Any:
@@ -453,9 +476,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     p = add("digest", cmd_digest, "send each department its daily digest (once a day)")
     p.add_argument("--department")
-    p = add("notices", cmd_notices, "list notices in the outbox")
+    p = add("notices", cmd_notices, "list notices in the outbox; `notices resend ID` re-sends")
     p.add_argument("--failed", action="store_true", help="only those not delivered")
     p.add_argument("--number")
+    notice_actions = p.add_subparsers(dest="notices_action", required=False, metavar="ACTION")
+    n = notice_actions.add_parser(
+        "resend",
+        parents=[common],
+        help="send a dead notice again, once (its channel mended)",
+        description="Send a dead notice again, once; a second re-send is refused.",
+    )
+    n.add_argument("id", type=int, help="the notice's id (see notices --failed)")
     p = add("departments", cmd_departments, "list departments")
     p.add_argument("--all", action="store_true", help="include every town and village unit")
     add("categories", cmd_categories, "list matter categories")
