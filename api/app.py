@@ -18,6 +18,7 @@ from api import feedback, matters, open311
 from api.errors import Problem, install, render
 from api.i18n import negotiate, say
 from api.schemas import Health
+from api.strict import StrictBody
 from whistle.app import get_app
 
 MAX_BODY = 256 * 1024  # a 20,000-character description, form-encoded, fits with room to spare
@@ -99,6 +100,7 @@ def create_app() -> FastAPI:
         ],
     )
     install(app)
+    app.add_middleware(StrictBody)  # inside the limit: it reads bodies BodyLimit let through
     app.add_middleware(BodyLimit)
     app.include_router(open311.router)
     app.include_router(matters.router)

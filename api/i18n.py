@@ -112,6 +112,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "请求内容过大（上限{limit}字节）",
         "the request body is too large (limit {limit} bytes)",
     ),
+    "not_utf8": (
+        "{field}：不是有效的 UTF-8 文本，请以 UTF-8 编码提交",
+        "{field}: is not valid UTF-8 text; send it encoded as UTF-8",
+    ),
+    "not_utf8_field": ("不是有效的 UTF-8 文本", "is not valid UTF-8 text"),
     "store_down": (
         "数据库暂时无法访问，未写入任何内容，请稍后重试",
         "the store cannot be reached just now; nothing was written, try again shortly",
