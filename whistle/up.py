@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
@@ -53,7 +54,7 @@ def is_loopback(host: str) -> bool:
         return False  # a host name: it may resolve to anything
 
 
-def exposure_problem(host: str, environ: dict[str, str] | os._Environ[str]) -> str | None:
+def exposure_problem(host: str, environ: Mapping[str, str]) -> str | None:
     """Why the center must not come up on `host`, or None. Beyond loopback, anyone on the
     network could reach the Prefect server: pause the sweep, run the intake deployment, read
     every run. Prefect's basic auth (PREFECT_SERVER_API_AUTH_STRING) must be set first."""
