@@ -14,9 +14,10 @@ from sqlmodel import Session
 
 from api.errors import Problem, refused
 from api.i18n import say
-from api.idempotency import Abandoned, Keyed, Taken, earlier, remember, reserve
+from api.idempotency import Abandoned, Keyed, Taken, earlier, remember, reserve, settle
 from engine.follow import FollowUp, after_action
 from models.status import TransitionRefused
+from models.tables import Matter
 from service.app import App
 from service.errors import Refused
 from service.store.db import session
@@ -29,6 +30,25 @@ def _encode(body: BaseModel | Sequence[BaseModel]) -> str:
     if isinstance(body, BaseModel):
         return body.model_dump_json()
     return json.dumps([item.model_dump(mode="json") for item in body], ensure_ascii=False)
+
+
+def _number_of(app: App, matter_id: int | None) -> str | None:
+    if matter_id is None:
+        return None
+    with session(app.engine) as s:
+        matter = s.get(Matter, matter_id)
+        return matter.number if matter else None
+
+
+def answered_now(s: Session, answer: Answer, encode: Encoder = _encode) -> Callable[[Matter], None]:
+    """A hook for the service to call just before it commits a new matter: the answer, which
+    needs nothing but the number, is stored under the request's key in the same transaction."""
+
+    def hook(matter: Matter) -> None:
+        status, body = answer(matter.number, None)
+        settle(s, matter.id, status, encode(body))
+
+    return hook
 
 
 def perform(
@@ -53,7 +73,8 @@ def perform(
         try:
             found = earlier(app, caller, keyed, lang, now, media)
         except Abandoned as lost:
-            if number is None:
+            number = number or _number_of(app, lost.matter_id)
+            if number is None:  # a record from before keys knew their matter
                 raise Problem(
                     409, "idempotency_pending", say(lang, "idempotency_pending")
                 ) from None

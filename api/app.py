@@ -18,6 +18,7 @@ from api import feedback, matters, open311
 from api.errors import Problem, install, render
 from api.i18n import negotiate, say
 from api.schemas import Health
+from api.strict import StrictBody
 from service.app import get_app
 from web.app import install as install_workbench
 
@@ -104,6 +105,7 @@ def create_app() -> FastAPI:
         ],
     )
     install(app)
+    app.add_middleware(StrictBody)  # inside the limit: it reads bodies BodyLimit let through
     app.add_middleware(BodyLimit)
     app.include_router(open311.router)
     app.include_router(open311.discovery_router)

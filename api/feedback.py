@@ -21,7 +21,7 @@ from api.actions import perform
 from api.context import Installation, Language, Now, client_wants_html, speaking
 from api.errors import ApiError, Problem, invalid
 from api.i18n import say
-from api.idempotency import KeyedDep
+from api.idempotency import KeyedDep, attach
 from api.open311_models import without_null
 from api.schemas import FeedbackResult, Text
 from engine.follow import FollowUp
@@ -218,6 +218,7 @@ def answer(
     def write(s: Session) -> str:
         claim, matter = check(s, app, token, lang, now)
         assert matter.id is not None
+        attach(s, matter.id)
         s.add(FeedbackLinkUse(nonce=claim.nonce, matter_id=matter.id, used_at=now))
         try:
             s.flush()

@@ -1,8 +1,12 @@
 """`Idempotency-Key`: a write repeated with the same key returns the first answer, changes nothing.
 
 The key is reserved (caller, key, fingerprint of the request) inside the action's own
-transaction, so it exists exactly when the action committed; the first answer is stored once
-the stage flow has run. A repeat with a different request under the same key is refused.
+transaction, so it exists exactly when the action committed, with the matter it was about. An
+intake's answer (the new number) is written in that same transaction, so a client whose first
+request died after the commit learns its number from the retry; another action's answer is
+stored once its stage flow has run (or, if that never happened, made from the matter as it is).
+A repeat with a different request under the same key is refused. Keys expire after
+retention.yaml's `idempotency_keys` (a day), and go with the citizen's personal data.
 """
 
 from __future__ import annotations
@@ -13,10 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
 
+import sqlalchemy as sa
 from fastapi import Depends, Header, Request
 from fastapi.responses import Response
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.errors import Problem
 from api.i18n import say
@@ -72,23 +77,37 @@ def replay(record: IdempotencyRecord, media: str = "application/json") -> Respon
     )
 
 
-def _find(app: App, caller: str, key: str) -> IdempotencyRecord | None:
+def _find(app: App, caller: str, key: str, now: datetime) -> IdempotencyRecord | None:
+    """The record of this key, unless it has expired (then it is forgotten here and now)."""
+    cutoff = now - app.config.retention.idempotency_window
     with session(app.engine) as s:
-        return s.exec(
+        record = s.exec(
             select(IdempotencyRecord).where(
                 IdempotencyRecord.caller == caller, IdempotencyRecord.key == key
             )
         ).first()
+        if record is None or record.created_at > cutoff:
+            return record
+        s.rollback()  # end the read; the delete is a write transaction of its own
+        s.execute(
+            sa.delete(IdempotencyRecord).where(
+                col(IdempotencyRecord.id) == record.id,
+                col(IdempotencyRecord.created_at) <= cutoff,
+            )
+        )
+        s.commit()
+        return None
 
 
 def earlier(
     app: App, caller: str, keyed: Keyed, lang: str, now: datetime, media: str = "application/json"
 ) -> Response | None:
     """The first answer for this key, waiting a little if the first request is still running;
-    None when the key is new (or its first request never committed an answer: see `abandoned`)."""
+    None when the key is new or expired (or its first request never committed an answer: see
+    `Abandoned`)."""
     deadline = time.monotonic() + WAIT_FOR_FIRST
     while True:
-        record = _find(app, caller, keyed.key)
+        record = _find(app, caller, keyed.key, now)
         if record is None:
             return None
         if record.fingerprint != keyed.fingerprint:
@@ -96,7 +115,7 @@ def earlier(
         if record.response is not None:
             return replay(record, media)
         if now - record.created_at > ABANDONED_AFTER:
-            raise Abandoned(record.id or 0)
+            raise Abandoned(record.id or 0, record.matter_id)
         if time.monotonic() > deadline:
             raise Problem(409, "idempotency_pending", say(lang, "idempotency_pending"))
         time.sleep(0.2)
@@ -105,13 +124,16 @@ def earlier(
 class Abandoned(Exception):
     """The action under this key committed, but its answer was never stored (a crash between)."""
 
-    def __init__(self, record_id: int) -> None:
+    def __init__(self, record_id: int, matter_id: int | None) -> None:
         super().__init__(record_id)
-        self.record_id = record_id
+        self.record_id, self.matter_id = record_id, matter_id
 
 
 class Taken(Exception):
     """Another request reserved the same key first."""
+
+
+RESERVED = "whistle.idempotency_record"  # where the session keeps the key it reserved
 
 
 def reserve(s: Session, caller: str, keyed: Keyed, now: datetime) -> IdempotencyRecord:
@@ -125,7 +147,26 @@ def reserve(s: Session, caller: str, keyed: Keyed, now: datetime) -> Idempotency
     except IntegrityError:
         s.rollback()
         raise Taken from None
+    s.info[RESERVED] = record
     return record
+
+
+def attach(s: Session, matter_id: int | None) -> None:
+    """Tie the key reserved in this session (if any) to its matter, before the action commits."""
+    record = s.info.get(RESERVED)
+    if isinstance(record, IdempotencyRecord) and matter_id is not None:
+        record.matter_id = matter_id
+        s.add(record)
+
+
+def settle(s: Session, matter_id: int | None, status_code: int, body: str) -> None:
+    """Write the answer under the key reserved in this session (if any), in the action's own
+    transaction: a crash after the commit cannot lose it."""
+    record = s.info.get(RESERVED)
+    if isinstance(record, IdempotencyRecord):
+        attach(s, matter_id)
+        record.status_code, record.response = status_code, body
+        s.add(record)
 
 
 def remember(app: App, record_id: int, status_code: int, body: str) -> None:

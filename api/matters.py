@@ -19,7 +19,7 @@ from api.actions import perform
 from api.context import CallerDep, Installation, Language, Now
 from api.errors import ApiError, FieldProblem, Problem, field_problems
 from api.i18n import say
-from api.idempotency import Keyed, KeyedDep
+from api.idempotency import Keyed, KeyedDep, attach
 from api.schemas import (
     ActionResult,
     DecisionBody,
@@ -88,6 +88,7 @@ def _act(
 
     def write(s: Session) -> str:
         matter = visible_matter(s, caller, number, lang)
+        attach(s, matter.id)  # the key goes with the matter (and its citizen's data)
         change(s)
         return matter.number
 

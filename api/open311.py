@@ -24,7 +24,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session, col, func, select
 
-from api.actions import perform
+from api.actions import answered_now, perform
 from api.context import Installation, Language, Now
 from api.errors import FieldProblem, Open311Error, Problem, invalid
 from api.i18n import say
@@ -469,9 +469,6 @@ def submit(
     channel = caller.holder if caller.scope == "intake" else form.channel or "web"
     intake = intake_request(app, form, channel, lang)
 
-    def write(s: Session) -> str:
-        return actions.register(session=s, app=app, intake=intake, now=now).number
-
     def receipt(number: str, run: FollowUp | None) -> tuple[int, list[Receipt]]:
         if intake.anonymous:
             notice = say311(lang, "received_anonymous", number=number)
@@ -481,6 +478,13 @@ def submit(
 
     def encode(shaped: BaseModel | Sequence[BaseModel]) -> str:
         return encoded(fmt, "service_requests", "request", shaped)
+
+    def write(s: Session) -> str:
+        # the answer is the number alone: it is kept with the matter, in one transaction
+        hook = answered_now(s, receipt, encode)
+        return actions.register(
+            session=s, app=app, intake=intake, now=now, before_commit=hook
+        ).number
 
     return perform(
         app=app,

@@ -372,6 +372,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "通知{id}当前状态为{state}，只有已放弃发送的通知才能重发",
         "notice {id} is {state}; only a dead notice is sent again",
     ),
+    "notice_resent_once": (
+        "通知{id}已于{at}重发过一次（现为{state}）；请先修复其通知渠道，同一通知不再重发",
+        "notice {id} was already re-sent once, at {at} (now {state}); mend its channel, it is "
+        "not re-sent twice",
+    ),
     "notice_erased": (
         "通知{id}：反映人的个人信息已删除，无法发送",
         "notice {id}: the citizen's personal data was erased; it cannot be sent",
@@ -447,6 +452,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "请求内容过大（上限{limit}字节）",
         "the request body is too large (limit {limit} bytes)",
     ),
+    "not_utf8": (
+        "{field}：不是有效的 UTF-8 文本，请以 UTF-8 编码提交",
+        "{field}: is not valid UTF-8 text; send it encoded as UTF-8",
+    ),
+    "not_utf8_field": ("不是有效的 UTF-8 文本", "is not valid UTF-8 text"),
     "store_down": (
         "数据库暂时无法访问，未写入任何内容，请稍后重试",
         "the store cannot be reached just now; nothing was written, try again shortly",
@@ -540,6 +550,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "({reason}); do not repeat the action, the engine or the next sweep completes the "
         "{stage} follow-up",
     ),
+    "cli.warning": ("whistle: 注意：{message}", "whistle: warning: {message}"),
     "cli.stage_unfinished": (
         "whistle: 注意：已记录，但{stage}的后续处理未完成（{error}）；引擎或下一次巡检会补完",
         "whistle: warning: recorded, but the {stage} follow-up did not finish ({error}); "

@@ -342,6 +342,9 @@ class RetentionFile(_Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
     personal_data: RetentionPeriod = RetentionPeriod(3, "years")
+    # How long the API remembers an Idempotency-Key and its answer (which may hold the
+    # citizen's details): long enough for any client's retries, short enough to forget soon.
+    idempotency_keys: Duration = Duration(1, "days")
 
     @field_validator("personal_data", mode="before")
     @classmethod
@@ -349,6 +352,28 @@ class RetentionFile(_Strict):
         if isinstance(value, RetentionPeriod):
             return value
         return RetentionPeriod.parse(str(value))
+
+    @field_validator("idempotency_keys", mode="before")
+    @classmethod
+    def _parse_keys(cls, value: Any) -> Duration:
+        duration = _duration(value)
+        if duration.unit == "working_days":
+            raise ValueError("use clock time (m, h, d) for idempotency keys, not working days")
+        if not KEYS_SHORTEST <= _clock(duration) <= KEYS_LONGEST:
+            raise ValueError(f"'{duration}': keep idempotency keys between 1h and 30d")
+        return duration
+
+    @property
+    def idempotency_window(self) -> timedelta:
+        return _clock(self.idempotency_keys)
+
+
+KEYS_SHORTEST, KEYS_LONGEST = timedelta(hours=1), timedelta(days=30)
+
+
+def _clock(duration: Duration) -> timedelta:
+    """A clock-time duration (minutes, hours or days) as a timedelta."""
+    return timedelta(**{duration.unit: duration.amount})
 
 
 # --- schedules.yaml (optional) ---------------------------------------------------------------

@@ -145,6 +145,7 @@ class Code(StrEnum):
     account_disabled = "account_disabled"
     no_notice = "no_notice"
     notice_not_dead = "notice_not_dead"
+    notice_resent_once = "notice_resent_once"
     notice_erased = "notice_erased"
     config_boundaries = "config_boundaries"
     option_needs = "option_needs"

@@ -243,6 +243,11 @@ class Notice(SQLModel, table=True):
     next_attempt_at: datetime | None = _ts(nullable=True, index=True)
     claimed_at: datetime | None = _ts(nullable=True)
     sent_at: datetime | None = _ts(nullable=True)
+    # The citizen's feedback link, unsigned (matter number, round, expiry): the text keeps the
+    # link without its signature, which is added only when the notice is sent (whistle/links.py),
+    # so a reader of the store cannot answer for the citizen.
+    link: str | None = Field(default=None, max_length=100)
+    resent_at: datetime | None = _ts(nullable=True)  # a dead notice the center sent again (once)
 
 
 class DaySequence(SQLModel, table=True):
@@ -278,7 +283,9 @@ class IdempotencyRecord(SQLModel, table=True):
     """The first answer to a write sent with an `Idempotency-Key`, replayed on a repeat.
 
     The row is written in the action's own transaction (so a committed action always has it);
-    the answer is filled in once the action's stage flow has run.
+    an intake's answer (its number) is written in that transaction too, another action's once
+    its stage flow has run. It expires after a day (retention.yaml), and goes with the
+    citizen's personal data.
     """
 
     __tablename__ = "idempotency_record"
@@ -290,7 +297,9 @@ class IdempotencyRecord(SQLModel, table=True):
     fingerprint: str = Field(max_length=64)  # SHA-256 of method, path and body
     status_code: int | None = None
     response: str | None = Field(default=None, sa_column=Column(sa.Text))
-    created_at: datetime = _ts()
+    created_at: datetime = _ts(index=True)  # expires after retention.yaml's idempotency_keys
+    # The matter the action was about: retention erases the record with the citizen's data.
+    matter_id: int | None = Field(default=None, foreign_key="matter.id", index=True)
 
 
 class FeedbackLinkUse(SQLModel, table=True):

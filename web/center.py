@@ -22,7 +22,7 @@ from service.accounts import Staff, StaffRole
 from service.errors import Refused
 from service.inputs import IntakeRequest
 from service.notices.delivery import deliver_one
-from service.notices.resend import resend_dead_notice
+from service.notices.resend import resend_notice
 from service.read.workbench import center_lists
 from service.store.db import session
 from web import messages
@@ -100,7 +100,7 @@ def resend(notice_id: int, visit: VisitDep, form: PostedDep) -> Response:
     app, now = visit.app, visit.now
     try:
         with session(app.engine) as s:
-            notice = resend_dead_notice(session=s, app=app, notice_id=notice_id, now=now)
+            notice = resend_notice(session=s, notice_id=notice_id, now=now)
             matter = s.get(Matter, notice.matter_id) if notice.matter_id else None
             number = matter.number if matter else None
     except (Refused, TransitionRefused) as exc:

@@ -166,7 +166,30 @@ def cmd_digest(ctx: Context, a: argparse.Namespace) -> Any:
 def cmd_notices(ctx: Context, a: argparse.Namespace) -> Any:
     from service.read.queries import list_notices
 
+    if getattr(a, "notices_action", None) == "resend":
+        return _resend(ctx, a.id)
     return list_notices(ctx.session, ctx.app, failed=a.failed, number=a.number)
+
+
+def _resend(ctx: Context, notice_id: int) -> Any:
+    """Re-send a dead notice once, in this process: the store first, then its channels."""
+    from service.notices.delivery import deliver_one
+    from service.notices.resend import resend_notice
+
+    notice = resend_notice(session=ctx.session, notice_id=notice_id, now=ctx.now)
+    outcome = deliver_one(ctx.app, notice_id, ctx.now)
+    ctx.session.expire_all()
+    stored = ctx.session.get(type(notice), notice_id)
+    assert stored is not None
+    return {
+        "id": notice_id,
+        "kind": stored.kind,
+        "recipient": stored.recipient,
+        "status": stored.status,
+        "resent_at": notice.resent_at.isoformat() if notice.resent_at else None,
+        "sent": bool(outcome and outcome.sent),
+        "error": stored.last_error,
+    }
 
 
 def cmd_stats(ctx: Context, a: argparse.Namespace) -> Any:
@@ -234,6 +257,16 @@ def cmd_init(ctx: Context, a: argparse.Namespace) -> Any:
     from service.read.calendar import clock_warnings
 
     config = ctx.app.config
+    warnings = []
+    url = ctx.app.engine.url
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        from pathlib import Path
+
+        from service.private import exposed_store
+
+        warning = exposed_store(Path(url.database), ctx.app.language)
+        if warning:
+            warnings.append(warning)
     result = {
         "store": ctx.app.engine.url.render_as_string(hide_password=True),
         "schema": current_revision(ctx.app.engine),
@@ -243,10 +276,12 @@ def cmd_init(ctx: Context, a: argparse.Namespace) -> Any:
         "villages": len(config.villages),
         "departments": len(config.departments),
         "categories": len(config.categories),
+        "warnings": warnings,
     }
     # Read last: on SQLite the session's read holds the store's lock until the command ends.
-    ctx.warnings += clock_warnings(ctx.session, ctx.app, ctx.now)
-    return result | {"calendar_warnings": ctx.warnings}
+    calendar = clock_warnings(ctx.session, ctx.app, ctx.now)
+    ctx.warnings += warnings + calendar
+    return result | {"calendar_warnings": calendar}
 
 
 def cmd_calendar(ctx: Context, a: argparse.Namespace) -> Any:
@@ -531,9 +566,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     p = add("digest", cmd_digest, "send each department its daily digest (once a day)")
     p.add_argument("--department")
-    p = add("notices", cmd_notices, "list notices in the outbox")
+    p = add("notices", cmd_notices, "list notices in the outbox; `notices resend ID` re-sends")
     p.add_argument("--failed", action="store_true", help="only those not delivered")
     p.add_argument("--number")
+    notice_actions = p.add_subparsers(dest="notices_action", required=False, metavar="ACTION")
+    n = notice_actions.add_parser(
+        "resend",
+        parents=[common],
+        help="send a dead notice again, once (its channel mended)",
+        description="Send a dead notice again, once; a second re-send is refused.",
+    )
+    n.add_argument("id", type=int, help="the notice's id (see notices --failed)")
     p = add("departments", cmd_departments, "list departments")
     p.add_argument("--all", action="store_true", help="include every town and village unit")
     add("categories", cmd_categories, "list matter categories")
@@ -615,6 +658,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=4200, help="Prefect server and UI port")
     p.add_argument("--inbox-port", type=int, default=8765, help="local notice inbox port")
     p.add_argument("--api-port", type=int, default=8000, help="HTTP API port")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address the Prefect server and the API listen on; beyond loopback only with "
+        "PREFECT_SERVER_API_AUTH_STRING set",
+    )
     p.set_defaults(handler=None)
     return parser
 
@@ -672,6 +721,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             inbox_port=args.inbox_port,
             demo=not args.no_demo,
             api_port=args.api_port,
+            host=args.host,
         )
     ctx: Context | None = None
     app: App | None = None
@@ -710,7 +760,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     assert ctx is not None
     _print(result, args.json, ctx.stages)
     for warning in ctx.warnings:
-        print(f"whistle: warning: {_one_line(warning, 1000)}", file=sys.stderr)
+        print(text("cli.warning", _language(), message=_one_line(warning, 1000)), file=sys.stderr)
     for stage in ctx.stages:
         if stage.error:
             said = text("cli.stage_unfinished", _language(), stage=stage.stage, error=stage.error)

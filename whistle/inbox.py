@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from service.private import append_private, private_folder
+
 
 class _Handler(BaseHTTPRequestHandler):
     server: Inbox
@@ -48,17 +50,16 @@ class Inbox(ThreadingHTTPServer):
         self.folder = folder
         self.count = 0
         self._lock = threading.Lock()
-        folder.mkdir(parents=True, exist_ok=True)
+        private_folder(folder)  # notices to citizens carry their names and feedback links
 
     def file(self, box: str, payload: Any) -> None:
         """Append one notice to the recipient's file."""
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
         with self._lock:
             self.count += 1
-            with (self.folder / f"{box}.log").open("a", encoding="utf-8") as out:
-                out.write(
-                    f"--- {stamp}\n{payload.get('title', '')}\n{payload.get('message', '')}\n"
-                )
+            with append_private(self.folder / f"{box}.log") as out:
+                text = f"--- {stamp}\n{payload.get('title', '')}\n{payload.get('message', '')}\n"
+                out.write(text.encode("utf-8"))
 
     def start(self) -> Inbox:
         threading.Thread(target=self.serve_forever, name="whistle-inbox", daemon=True).start()

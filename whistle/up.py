@@ -8,6 +8,7 @@ look, and on Ctrl-C or SIGTERM stops everything it started.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import signal
 import socket
@@ -15,11 +16,14 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
-from prefect.settings import PREFECT_API_URL, temporary_settings
+from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
+from prefect.settings.legacy import Setting
 from sqlmodel import func, select
 
 from engine.follow import carry_out
@@ -30,84 +34,112 @@ from service import actions
 from service.app import App, get_app
 from service.errors import Refused
 from service.inputs import IntakeRequest
+from service.private import append_private, private_folder
 from service.store.db import create_schema, session
 from whistle.inbox import Inbox
 
 INBOX_PORT = 8765
 API_PORT = 8000
+LOOPBACK = "127.0.0.1"
+SERVER_AUTH = "PREFECT_SERVER_API_AUTH_STRING"
+CLIENT_AUTH = "PREFECT_API_AUTH_STRING"
+# Children create their files (the Prefect database, reports, logs) for the owner only.
+CHILD_UMASK = 0o077
 
 
-def _port_free(port: int) -> bool:
+def is_loopback(host: str) -> bool:
+    """Whether binding `host` keeps a server on this machine only."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
+
+
+def exposure_problem(host: str, environ: Mapping[str, str]) -> str | None:
+    """Why the center must not come up on `host`, or None. Beyond loopback, anyone on the
+    network could reach the Prefect server: pause the sweep, run the intake deployment, read
+    every run. Prefect's basic auth (PREFECT_SERVER_API_AUTH_STRING) must be set first."""
+    if is_loopback(host) or (environ.get(SERVER_AUTH) or "").strip():
+        return None
+    return (
+        f"--host {host} is not a loopback address and {SERVER_AUTH} is not set: the Prefect "
+        "server and UI would be open to the whole network. Set it, e.g. "
+        f"{SERVER_AUTH}='supervisor:a-long-secret' (and put a TLS reverse proxy in front), "
+        "or keep --host 127.0.0.1"
+    )
+
+
+def client_host(host: str) -> str:
+    """Where this machine reaches a server bound to `host` (a wildcard: loopback)."""
+    return LOOPBACK if host in ("0.0.0.0", "::", "[::]", "") else host
+
+
+def _child_env(**values: str) -> dict[str, str]:
+    """The environment of a child that talks to the Prefect server: with its credentials."""
+    env = dict(os.environ, **values)
+    if env.get(SERVER_AUTH) and not env.get(CLIENT_AUTH):
+        env[CLIENT_AUTH] = env[SERVER_AUTH]
+    return env
+
+
+def _port_free(port: int, host: str = LOOPBACK) -> bool:
     with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) != 0
+        return sock.connect_ex((client_host(host), port)) != 0
 
 
-def start_prefect_server(home: Path, port: int) -> subprocess.Popen[bytes]:
-    """Start `prefect server start` on loopback with its own SQLite database under home."""
-    env = dict(os.environ)
-    env.update(
-        PREFECT_HOME=str((home / "prefect").resolve()),
+def _child(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """A child process of the center: its own session, its output in an owner-only log, and
+    owner-only files of its own (the Prefect database, reports)."""
+    return subprocess.Popen(
+        argv,
+        env=env,
+        stdout=append_private(log),
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        umask=CHILD_UMASK,
+    )
+
+
+def start_prefect_server(home: Path, port: int, host: str = LOOPBACK) -> subprocess.Popen[bytes]:
+    """Start `prefect server start` with its own SQLite database under home (owner-only)."""
+    prefect_home = private_folder(home / "prefect")
+    env = _child_env(
+        PREFECT_HOME=str(prefect_home.resolve()),
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
-        PREFECT_SERVER_API_HOST="127.0.0.1",
+        PREFECT_SERVER_API_HOST=host,
         PREFECT_SERVER_API_PORT=str(port),
     )
     env.pop("PREFECT_API_URL", None)
     prefect = Path(sys.executable).parent / "prefect"
-    log = (home / "prefect-server.log").open("ab")
-    return subprocess.Popen(
-        [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    argv = [str(prefect), "server", "start", "--host", host, "--port", str(port)]
+    return _child(argv, env, home / "prefect-server.log")
 
 
 def serve_deployments(home: Path, api: str) -> subprocess.Popen[bytes]:
-    """Serve the scheduled deployments (sweep, digest) in a child process against the API."""
-    env = dict(os.environ, PREFECT_API_URL=api)
-    log = (home / "deployments.log").open("ab")
-    return subprocess.Popen(
-        [sys.executable, "-m", "deployments"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    """Serve the scheduled deployments (sweep, digest, …) in a child process against the API."""
+    argv = [sys.executable, "-m", "deployments"]
+    return _child(argv, _child_env(PREFECT_API_URL=api), home / "deployments.log")
 
 
-def start_api(home: Path, prefect_api: str, port: int) -> subprocess.Popen[bytes]:
-    """Serve the HTTP API and the workbench pages (`whistle api`) in a child process; its stage
-    flows report to the Prefect server like everything else, and the leadership board links to
-    the matters' runs in its UI."""
-    env = dict(os.environ, PREFECT_API_URL=prefect_api)
+def start_api(
+    home: Path, prefect_api: str, port: int, host: str = LOOPBACK
+) -> subprocess.Popen[bytes]:
+    """Serve the HTTP API and the workbench pages (`whistle api`) in a child process; the
+    leadership board links to the matters' runs in the Prefect UI."""
+    env = _child_env(PREFECT_API_URL=prefect_api)
     env.setdefault("WHISTLE_PREFECT_UI_URL", prefect_api.removesuffix("/api"))
-    log = (home / "api.log").open("ab")
-    return subprocess.Popen(
-        [sys.executable, "-m", "whistle", "api", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    argv = [sys.executable, "-m", "whistle", "api", "--host", host, "--port", str(port)]
+    return _child(argv, env, home / "api.log")
 
 
 def start_engine(home: Path, prefect_api: str) -> subprocess.Popen[bytes]:
     """Start the engine (`whistle worker`): it carries out what follows every action (referral,
     notices) and draws each matter's run in the Prefect UI."""
-    env = dict(os.environ, PREFECT_API_URL=prefect_api)
-    log = (home / "engine.log").open("ab")
-    return subprocess.Popen(
-        [sys.executable, "-m", "whistle", "worker"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    argv = [sys.executable, "-m", "whistle", "worker"]
+    return _child(argv, _child_env(PREFECT_API_URL=prefect_api), home / "engine.log")
 
 
 def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 90) -> None:
@@ -328,9 +360,18 @@ def _raise_stop(_signum: int, _frame: FrameType | None) -> None:
 
 
 def up(
-    *, port: int = 4200, inbox_port: int = INBOX_PORT, demo: bool = True, api_port: int = API_PORT
+    *,
+    port: int = 4200,
+    inbox_port: int = INBOX_PORT,
+    demo: bool = True,
+    api_port: int = API_PORT,
+    host: str = LOOPBACK,
 ) -> int:
     """Run the center until interrupted; returns the process exit code."""
+    problem = exposure_problem(host, os.environ)
+    if problem:
+        print(f"whistle: refused: {problem}", file=sys.stderr)
+        return 2
     # The sample channels read the inbox's port from here (config/channels.yaml), in this
     # process and in the ones it starts.
     os.environ["WHISTLE_INBOX_PORT"] = str(inbox_port)
@@ -341,31 +382,36 @@ def up(
         said = text("cli.config_error", language, message=exc.message(language))
         print(said, file=sys.stderr)
         return 3
-    home = app.settings.home
-    home.mkdir(parents=True, exist_ok=True)
+    home = private_folder(app.settings.home)
     create_schema(app.engine)
-    for needed in (port, inbox_port, api_port):
-        if not _port_free(needed):
+    reach = client_host(host)
+    for needed, where in ((port, host), (api_port, host), (inbox_port, LOOPBACK)):
+        if not _port_free(needed, where):
             print(
-                f"whistle: port {needed} on 127.0.0.1 is in use (is Whistle already up?)",
+                f"whistle: port {needed} on {client_host(where)} is in use "
+                "(is Whistle already up?)",
                 file=sys.stderr,
             )
             return 2
     signal.signal(signal.SIGTERM, _raise_stop)
-    api = f"http://127.0.0.1:{port}/api"
+    api = f"http://{reach}:{port}/api"
     inbox_env = "" if inbox_port == INBOX_PORT else f" WHISTLE_INBOX_PORT={inbox_port}"
-    server = start_prefect_server(home, port)
+    server = start_prefect_server(home, port, host)
     inbox = Inbox(home / "inbox", inbox_port).start()
     served: subprocess.Popen[bytes] | None = None
     http_api: subprocess.Popen[bytes] | None = None
     engine_process: subprocess.Popen[bytes] | None = None
+    auth = os.environ.get(CLIENT_AUTH) or os.environ.get(SERVER_AUTH)
     try:
-        print(f"whistle: starting the Prefect server on 127.0.0.1:{port} …", flush=True)
+        print(f"whistle: starting the Prefect server on {host}:{port} …", flush=True)
         wait_healthy(api, server)
         served = serve_deployments(home, api)
-        http_api = start_api(home, api, api_port)
-        wait_healthy(f"http://127.0.0.1:{api_port}", http_api)
-        with temporary_settings({PREFECT_API_URL: api}):
+        http_api = start_api(home, api, api_port, host)
+        wait_healthy(f"http://{reach}:{api_port}", http_api)
+        updates: dict[Setting, Any] = {PREFECT_API_URL: api}
+        if auth:
+            updates[PREFECT_API_AUTH_STRING] = auth
+        with temporary_settings(updates):
             seeded = seed_demo(app) if demo else []
             sweep_now()
             logins = demo_accounts(app) if demo else []
@@ -373,12 +419,12 @@ def up(
             report = publish_report()
         print(
             "\nWhistle is up.\n"
-            f"  Prefect UI:   http://127.0.0.1:{port}/v2/runs  (one run per matter, its state "
+            f"  Prefect UI:   http://{reach}:{port}/v2/runs  (one run per matter, its state "
             "where the matter stands)\n"
-            f"  Overdue:      http://127.0.0.1:{port}/v2/runs?state=督办  (催办, 通报, 待签收 …)\n"
-            f"  Workbench:    http://127.0.0.1:{api_port}/  (sign in; accounts: .venv/bin/whistle "
+            f"  Overdue:      http://{reach}:{port}/v2/runs?state=督办  (催办, 通报, 待签收 …)\n"
+            f"  Workbench:    http://{reach}:{api_port}/  (sign in; accounts: .venv/bin/whistle "
             "user create --department hrss --name 张科长)\n"
-            f"  HTTP API:     http://127.0.0.1:{api_port}  (documentation: /docs; tokens: "
+            f"  HTTP API:     http://{reach}:{api_port}  (documentation: /docs; tokens: "
             ".venv/bin/whistle token create --department hrss)\n"
             f"  Store:        {app.engine.url.render_as_string(hide_password=True)}\n"
             f"  Notices:      {(home / 'inbox').resolve()}/<recipient>.log\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -50,8 +51,18 @@ def _anonymous(intake: IntakeRequest) -> dict[str, Any]:
     return {"anonymous": True} if intake.anonymous else {}
 
 
-def register(*, session: Session, app: App, intake: IntakeRequest, now: datetime) -> Matter:
-    """Register a matter (受理): check it, grade it with the four colours, store it."""
+def register(
+    *,
+    session: Session,
+    app: App,
+    intake: IntakeRequest,
+    now: datetime,
+    before_commit: Callable[[Matter], None] | None = None,
+) -> Matter:
+    """Register a matter (受理): check it, grade it with the four colours, store it.
+
+    `before_commit` is called with the new matter just before the commit, so what it adds to
+    the session (the HTTP API's idempotent answer) is stored in the same transaction."""
     config = app.config
     category = category_code(config, intake.category)  # a code, or its exact name
     area = area_code(config, intake.area)
@@ -113,6 +124,8 @@ def register(*, session: Session, app: App, intake: IntakeRequest, now: datetime
         channel=channel,
         **_anonymous(intake),
     )
+    if before_commit is not None:
+        before_commit(matter)
     commit(session)
     return matter
 

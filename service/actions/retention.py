@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from models.status import Status
-from models.tables import Assignment, Citizen, Extension, Matter, Notice
-from notifications.masking import mask_name, mask_phone
+from models.tables import Assignment, Citizen, Extension, IdempotencyRecord, Matter, Notice
+from notifications.masking import fold, mask_name, mask_phone, number_pattern, replace, text_pattern
 from service.app import App
 from service.store.matters import record
 
@@ -29,32 +29,27 @@ ERASED = "personal_data_erased"
 UNDELIVERABLE = "personal data erased under the retention period; not sent"
 
 
-def _loose(number: str) -> re.Pattern[str]:
-    """A number however it was typed: spaces or dashes between its characters, x or X."""
-    chars = [re.escape(c) for c in number if c.isalnum()]
-    return re.compile(r"[\s-]?".join(chars), re.IGNORECASE)
-
-
 def _scrubber(citizen: Citizen) -> list[tuple[re.Pattern[str], str]]:
     """What to replace in free text: the ID number first (it may hold the phone's digits),
-    then the phone, then the name, each also in its masked form."""
+    then the phone, then the name, each also in its masked form; the patterns match however
+    the digits were written (notifications/masking.py folds full-width and other forms)."""
     found: list[tuple[re.Pattern[str], str]] = []
     if citizen.id_number and len(citizen.id_number.strip()) >= 6:
-        found.append((_loose(citizen.id_number), PLACEHOLDER))
-    digits = "".join(c for c in citizen.phone if c.isdigit())
+        found.append((number_pattern(citizen.id_number), PLACEHOLDER))
+    digits = "".join(c for c in fold(citizen.phone) if c.isdigit())
     if len(digits) >= 5:
-        found.append((_loose(citizen.phone), PLACEHOLDER))
-        found.append((re.compile(re.escape(mask_phone(citizen.phone))), PLACEHOLDER))
+        found.append((number_pattern(citizen.phone), PLACEHOLDER))
+        found.append((text_pattern(mask_phone(citizen.phone)), PLACEHOLDER))
     name = citizen.name.strip()
     if len(name) >= 2:
-        found.append((re.compile(re.escape(name)), PLACEHOLDER))
-        found.append((re.compile(re.escape(mask_name(name))), PLACEHOLDER))
+        found.append((text_pattern(name), PLACEHOLDER))
+        found.append((text_pattern(mask_name(name)), PLACEHOLDER))
     return found
 
 
 def _clean(text: str, patterns: list[tuple[re.Pattern[str], str]], limit: int = 0) -> str:
     for pattern, replacement in patterns:
-        text = pattern.sub(replacement, text)
+        text = replace(text, pattern, replacement)
     return text[:limit] if limit else text
 
 
@@ -135,6 +130,8 @@ def erase_citizen(
         if notice.recipient == "citizen" and notice.status in ("pending", "failed", "sending"):
             notice.status, notice.last_error, notice.next_attempt_at = "dead", UNDELIVERABLE, None
         session.add(notice)
+    # The API's remembered answers about these matters may show the citizen in full.
+    session.execute(sa.delete(IdempotencyRecord).where(col(IdempotencyRecord.matter_id).in_(ids)))
     citizen.name, citizen.phone, citizen.id_number = PLACEHOLDER, PLACEHOLDER, None
     citizen.erased_at = now
     session.add(citizen)
@@ -146,7 +143,9 @@ def erase_citizen(
 
 
 def erase_expired(*, session: Session, app: App, now: datetime, batch: int = 500) -> dict[str, Any]:
-    """Erase every citizen whose personal data has outlived the retention period."""
+    """Erase every citizen whose personal data has outlived the retention period, and every
+    Idempotency-Key past its own (shorter) one."""
+    keys = forget_expired_keys(session=session, app=app, now=now)
     period = app.config.retention.personal_data
     cutoff = period.before(now)
     erased: list[str] = []
@@ -168,4 +167,15 @@ def erase_expired(*, session: Session, app: App, now: datetime, batch: int = 500
         "citizens": citizens,
         "matters": len(erased),
         "numbers": erased,
+        "idempotency_keys": keys,
     }
+
+
+def forget_expired_keys(*, session: Session, app: App, now: datetime) -> int:
+    """Remove the API's remembered requests and answers older than `idempotency_keys`."""
+    cutoff = now - app.config.retention.idempotency_window
+    result = session.execute(
+        sa.delete(IdempotencyRecord).where(col(IdempotencyRecord.created_at) <= cutoff)
+    )
+    session.commit()
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -3,9 +3,11 @@
 A notice is claimed by a conditional update (pending → sending) that only one worker can win,
 then sent, then marked sent (with a `notified` timeline event) or failed with its error and a
 next attempt time from the district's delivery rules; when those are spent it is dead, and the
-center sees it in `whistle notices --failed`. A claim left behind by a crash is taken back
-after CLAIM_EXPIRY: delivery is at least once, and exactly once unless a process dies between
-a channel accepting a notice and the store recording it.
+center sees it in `whistle notices --failed` (and may re-send it once: whistle/service/notices.py).
+Each channel that takes the notice is recorded at once, so a claim left behind by a crash is
+taken back after CLAIM_EXPIRY and sent only to the channels still missing: delivery is at least
+once, and exactly once unless a process dies between a channel accepting a notice and the store
+recording that one channel.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from models.tables import Citizen, Matter, Notice
 from notifications.send import ChannelConfigError, send
 from service.app import App
 from service.notices.channels import NoChannel, is_email, urls_for
+from service.notices.links import signed
 from service.store.db import session as open_session
 from service.store.evidence import hold
 from service.store.matters import record
@@ -66,8 +69,18 @@ def _claim(session: Session, notice_id: int, now: datetime) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def _remember_channels(app: App, notice_id: int, done: list[int]) -> None:
+    """Record at once that these channels have the notice: if this process dies before the
+    notice is settled, whoever takes it over sends only to the channels still missing."""
+    with open_session(app.engine) as session:
+        session.execute(
+            sa.update(Notice).where(col(Notice.id) == notice_id).values(delivered=sorted(done))
+        )
+        session.commit()
+
+
 def _send_each(app: App, notice: Notice, urls: list[str]) -> tuple[bool, str | None]:
-    """Send to every channel not yet reached; remember each success on the notice."""
+    """Send to every channel not yet reached; record each success in the store as it happens."""
     rules = app.config.channels.delivery
     errors = []
     done = list(notice.delivered)
@@ -75,11 +88,12 @@ def _send_each(app: App, notice: Notice, urls: list[str]) -> tuple[bool, str | N
         if index in done:
             continue
         html = notice.html is not None and is_email(url)
+        text = notice.html if html and notice.html else notice.body
         try:
             result = send(
                 [url],
                 subject=notice.subject,
-                body=notice.html if html and notice.html else notice.body,
+                body=signed(app.settings, text, notice.link),  # the live link exists only here
                 html=html,
                 connect_timeout=rules.connect_timeout,
                 read_timeout=rules.read_timeout,
@@ -89,6 +103,8 @@ def _send_each(app: App, notice: Notice, urls: list[str]) -> tuple[bool, str | N
             continue
         if result.ok:
             done.append(index)
+            assert notice.id is not None
+            _remember_channels(app, notice.id, done)
         else:  # send() numbers its one channel "channel 1"; say which of ours it was
             reason = re.sub(r"^channel \d+: ", "", result.error or "delivery failed")
             errors.append(f"channel {index + 1}: {reason}")

@@ -2,7 +2,9 @@
 
 The link carries the matter number, the resolution round (how often it was reopened before) and
 the end of the feedback window, with an HMAC over them. It holds no personal data. Using it is
-recorded (`FeedbackLinkUse`) in the same transaction as the answer, so it works once.
+recorded (`FeedbackLinkUse`) in the same transaction as the answer, so it works once. The
+outbox stores the link without its HMAC (the notice's `link` names it) and delivery signs it
+as the notice leaves, so the store holds no live link.
 
 The key comes from WHISTLE_SECRET_KEY; without it, one is generated at first use and kept in
 WHISTLE_HOME/secret_key (readable by the owner only), which suits the embedded single-machine
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from models.tables import Assignment, Matter
+from service.private import private_folder
 from service.settings import Settings
 
 if TYPE_CHECKING:
@@ -42,7 +45,7 @@ def secret_key(settings: Settings) -> bytes:
 
 def _create_key_file(path: Path) -> None:
     """Write a fresh key atomically; when another process got there first, keep theirs."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     temporary = path.with_name(f".{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w", encoding="ascii") as handle:
@@ -73,19 +76,38 @@ class FeedbackClaim:
         return f"{self.number}:{self.round}"
 
 
+def link_id(matter: Matter) -> str:
+    """What a feedback link says, without the signature: number, round, end of the window."""
+    assert matter.feedback_due is not None
+    return f"{matter.number}.{matter.reopen_count}.{int(matter.feedback_due.timestamp())}"
+
+
 def feedback_token(settings: Settings, matter: Matter) -> str:
     """The signed token for the matter's current resolution (its feedback window must be set)."""
-    assert matter.feedback_due is not None
-    payload = f"{matter.number}.{matter.reopen_count}.{int(matter.feedback_due.timestamp())}"
+    return sign(settings, link_id(matter))
+
+
+def sign(settings: Settings, payload: str) -> str:
     return f"{payload}.{_signature(secret_key(settings), payload)}"
 
 
 def feedback_link(app: App, matter: Matter) -> str:
-    """The link the feedback request carries; empty when no link base is configured."""
+    """The link the feedback request carries, *unsigned*: the outbox keeps it so, and the
+    signature is added only when the notice is sent (`signed`). Whoever reads the store (or a
+    backup) sees which link was sent, but cannot use it to answer for the citizen. Empty when
+    no link base is configured."""
     base = app.settings.link_base.rstrip("/")
     if not base or matter.feedback_due is None:
         return ""
-    return f"{base}/feedback/{feedback_token(app.settings, matter)}"
+    return f"{base}/feedback/{link_id(matter)}"
+
+
+def signed(settings: Settings, text: str, payload: str | None) -> str:
+    """The notice text as sent: its feedback link (the notice's own `link`, never anything
+    else the text holds) completed with the signature."""
+    if not payload:
+        return text
+    return text.replace(f"/feedback/{payload}", f"/feedback/{sign(settings, payload)}")
 
 
 def read_feedback_token(settings: Settings, token: str) -> FeedbackClaim | None:

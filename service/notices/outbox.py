@@ -23,7 +23,7 @@ from notifications.masking import mask_name, mask_phone, redact
 from notifications.render import as_html, render
 from service.inputs import outcome_label
 from service.notices.channels import channels_for
-from service.notices.links import feedback_link, part_link
+from service.notices.links import feedback_link, link_id, part_link
 from service.store.matters import assignments_of
 
 if TYPE_CHECKING:
@@ -197,8 +197,10 @@ def enqueue(
     language = recipient_language(app, recipient)
     if kind in (NoticeKind.referral, NoticeKind.co_handling):
         extra.setdefault("co", _co_departments(session, matter))
-    if kind is NoticeKind.feedback_request:  # the citizen's signed, single-use answer link
+    link = None
+    if kind is NoticeKind.feedback_request:  # the citizen's single-use answer link, unsigned
         extra.setdefault("feedback_link", feedback_link(app, matter))
+        link = link_id(matter) if extra["feedback_link"] else None
     context = notice_context(
         app, matter, citizen, recipient=recipient, language=language, assignment=assignment, **extra
     )
@@ -215,6 +217,7 @@ def enqueue(
         body=text.body,
         html=as_html(text, language=language, override_folder=overrides),
         created_at=step.at,
+        link=link,  # signed only when sent (whistle/links.py)
     )
     session.add(notice)
     return notice

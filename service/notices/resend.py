@@ -1,18 +1,16 @@
-"""Re-sending a dead notice: the center puts it back in the outbox once its channel is mended.
+"""The center re-sends a dead notice: once, and only a dead one.
 
-RECONCILE: another branch adds `whistle notices resend ID` with its own service function (and a
-`resent_at` column). This module is the workbench's stand-in with the same effect and no schema
-change; the integrator keeps one of the two and points the center's page (web/center.py) at it.
-
-The notice goes back to `pending` with its attempts counted afresh, so delivery (the engine, or
-the acting process through `engine.follow.after_action`) sends it on the channels that did not
-take it yet. The step is on the matter's timeline (`notice_resent`), by the center.
+A notice is dead when its channels failed until the district's delivery rules gave up. Once the
+channel is mended, the center sends it again (`whistle notices resend ID`, or the button on the
+dispatch page). The notice goes back to the outbox with a fresh give-up clock; channels that
+already had it are skipped. The re-send is on the matter's timeline (who, which notice; never its
+text). A second re-send of the same notice is refused: if it died again, the channel needs
+fixing, not another try; and a double click sends nothing twice.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlmodel import Session, select
 
@@ -21,15 +19,11 @@ from models.tables import Citizen, Matter, Notice
 from service.store.evidence import lock
 from service.store.matters import CENTER, CITIZEN, commit, record
 
-if TYPE_CHECKING:
-    from service.app import App
-
 RESENT = "notice_resent"
 
 
-def resend_dead_notice(*, session: Session, app: App, notice_id: int, now: datetime) -> Notice:
-    """Put one dead notice back in the outbox; the caller then has it delivered. A notice that is
-    not dead (pending, sent, being retried) is refused, so a double click sends nothing twice."""
+def resend_notice(*, session: Session, notice_id: int, now: datetime) -> Notice:
+    """Put a dead notice back in the outbox once; the caller then delivers it."""
     found = session.get(Notice, notice_id)
     if found is None:
         raise NotFound(Code.no_notice, id=notice_id)
@@ -42,6 +36,14 @@ def resend_dead_notice(*, session: Session, app: App, notice_id: int, now: datet
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
+    if notice.resent_at is not None:
+        session.rollback()
+        raise Refused(
+            Code.notice_resent_once,
+            id=notice_id,
+            at=notice.resent_at.isoformat(),
+            state=notice.status,
+        )
     if notice.status != "dead":
         session.rollback()
         raise Refused(Code.notice_not_dead, id=notice_id, state=notice.status)
@@ -50,8 +52,7 @@ def resend_dead_notice(*, session: Session, app: App, notice_id: int, now: datet
         if citizen is None or citizen.erased_at is not None:
             session.rollback()
             raise Refused(Code.notice_erased, id=notice_id)
-    notice.status = "pending"
-    notice.attempts = 0
+    notice.status, notice.resent_at = "pending", now
     notice.first_attempt_at = notice.next_attempt_at = notice.claimed_at = None
     session.add(notice)
     if matter is not None:
@@ -70,4 +71,4 @@ def resend_dead_notice(*, session: Session, app: App, notice_id: int, now: datet
     return notice
 
 
-__all__ = ["RESENT", "resend_dead_notice"]
+__all__ = ["RESENT", "resend_notice"]

@@ -143,6 +143,7 @@ def list_notices(
             "attempts": n.attempts,
             "last_error": n.last_error,
             "subject": n.subject,
+            "resent_at": n.resent_at.isoformat() if n.resent_at else None,
         }
         for n, num in rows
     ]

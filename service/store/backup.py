@@ -27,6 +27,7 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 
 from models.refusals import Code, Refused
+from service.private import create_private
 from service.store.db import create_schema
 
 FORMAT = "whistle-backup"
@@ -123,6 +124,7 @@ def backup(engine: Engine, path: Path, *, now: datetime, language: str = "zh") -
         raise Refused(Code.backup_exists, path=str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
+    partial.unlink(missing_ok=True)  # left by a backup that was killed
     tables = _tables()
     written: dict[str, int] = {}
     try:
@@ -148,7 +150,11 @@ def backup(engine: Engine, path: Path, *, now: datetime, language: str = "zh") -
                     for t in tables
                 ],
             }
-            with gzip.open(partial, "wt", encoding="utf-8") as out:
+            # Owner-only from its first byte: a backup holds every citizen's phone.
+            with (
+                create_private(partial) as raw,
+                gzip.open(raw, "wt", encoding="utf-8") as out,
+            ):
                 out.write(json.dumps(header, ensure_ascii=False) + "\n")
                 for table in tables:
                     written[table.name] = _dump_table(connection, table, out)

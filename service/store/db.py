@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 import models.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from service.private import ensure_private_file
 
 
 def _sqlite_begin_immediate(connection: Any) -> None:
@@ -36,8 +37,9 @@ def get_engine(url: str) -> Engine:
     """Return one engine per store URL for the life of the process."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if path and path != ":memory:" and not path.startswith("file:"):
+            # Created owner-only before SQLite opens it; its -wal and -shm files follow its mode.
+            ensure_private_file(Path(path))
         engine = sa.create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},

@@ -4,6 +4,7 @@ who sees the citizen's personal data, and the citizen's single-use, expiring fee
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import stat
 from typing import Any
@@ -11,12 +12,12 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from models.tables import ApiToken
+from models.tables import ApiToken, Notice
 from service import app as app_module
 from service.app import get_app
 from service.notices.links import read_feedback_token
 from service.store.db import session
-from tests.api.conftest import SQLITE_ONLY, Api
+from tests.api.conftest import FEEDBACK_LINK, SQLITE_ONLY, Api
 
 pytestmark = SQLITE_ONLY
 
@@ -297,3 +298,27 @@ def test_links_are_signed_with_a_kept_key(api: Api, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("WHISTLE_SECRET_KEY", "k" * 40)
     app_module.reset()
     assert read_feedback_token(get_app().settings, link) is None  # another key: not genuine
+
+
+def test_the_store_and_its_backups_hold_no_live_link(api: Api, tmp_path: Any) -> None:
+    """The outbox keeps the citizen's link without its signature; it is signed as it is sent.
+    A local reader of the store (or of a backup) cannot answer for the citizen."""
+    number, _ = resolved_matter(api)
+    sent = api.feedback_token(number)  # from the SMS the citizen received: a live link
+    assert read_feedback_token(get_app().settings, sent) is not None
+    payload = sent.rpartition(".")[0]
+    with session(get_app().engine) as s:
+        notice = s.exec(
+            select(Notice).where(Notice.kind == "feedback_request", Notice.recipient == "citizen")
+        ).one()
+    assert notice.link == payload and notice.status == "sent"
+    stored = FEEDBACK_LINK.findall(notice.body + (notice.html or ""))
+    assert stored and set(stored) == {payload}  # the link the citizen got, minus its signature
+    assert sent not in notice.body + (notice.html or "")
+    for token in stored:
+        assert read_feedback_token(get_app().settings, token) is None
+        assert api.post(f"/feedback/{token}", json={"satisfied": True}).status_code == 404
+    backup = tmp_path / "store.jsonl.gz"
+    api.world.ok("backup", str(backup))
+    assert sent not in gzip.decompress(backup.read_bytes()).decode("utf-8")
+    assert api.world.ok("show", number)["status"] == "resolved"

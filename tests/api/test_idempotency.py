@@ -4,11 +4,14 @@ changes nothing, also when the repeats race each other; on SQLite and PostgreSQL
 from __future__ import annotations
 
 import threading
+import time
 
 import httpx
-from sqlmodel import func, select
+import pytest
+from sqlmodel import col, func, select
 
-from models.tables import Matter
+from api import actions
+from models.tables import IdempotencyRecord, Matter
 from service.app import get_app
 from service.store.db import session
 from tests.api.conftest import Api
@@ -128,3 +131,61 @@ def test_repeated_feedback_answer_is_answered_again_not_refused(api: Api) -> Non
     assert first.status_code == again.status_code == 200
     assert again.content == first.content
     assert api.post(f"/feedback/{link}", json={"satisfied": True}).status_code == 409
+
+
+def test_an_intake_whose_answer_never_left_is_answered_on_retry(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The intake's answer is stored in the matter's own transaction: when the request dies
+    after the commit (here its stage flow blows up, as a crash would), the retry with the same
+    key gets the number at once, instead of waiting on an answer that never comes."""
+    hotline = api.token(channel="hotline")
+    key = {"Idempotency-Key": "call-0931"}
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the process died here")
+
+    monkeypatch.setattr(actions, "start_stage", crash)
+    try:
+        lost: int | None = api.submit(hotline, headers=key).status_code
+    except httpx.HTTPError:  # the connection dropped
+        lost = None
+    assert lost in (None, 500)  # committed, but no answer left
+    monkeypatch.undo()
+    with httpx.Client(base_url=api.base, timeout=60) as fresh:  # the old connection dropped
+        monkeypatch.setattr(api, "client", fresh)
+        started = time.monotonic()
+        again = api.submit(hotline, headers=key | {"X-Whistle-As-Of": "2026-11-26T09:01+08:00"})
+    assert time.monotonic() - started < 5, again.text  # answered from the store, not after a wait
+    assert again.status_code == 201 and again.headers["idempotency-replayed"] == "true", again.text
+    with session(get_app().engine) as s:
+        matters = s.exec(select(Matter)).all()
+        records = s.exec(select(IdempotencyRecord)).all()
+    assert [m.number for m in matters] == [again.json()[0]["service_request_id"]]
+    assert [(r.matter_id, r.status_code) for r in records] == [(matters[0].id, 201)]
+
+
+def test_keys_expire_after_a_day_and_carry_their_matter(api: Api) -> None:
+    hotline = api.token(channel="hotline")
+    key = {"Idempotency-Key": "call-1"}
+    first = api.submit(hotline, headers=key)
+    within = api.submit(hotline, headers=key | {"X-Whistle-As-Of": "2026-11-27T08:59+08:00"})
+    assert within.headers.get("idempotency-replayed") == "true" and within.content == first.content
+    # a day after the first: the key has expired, and this is a new request
+    later = api.submit(hotline, headers=key | {"X-Whistle-As-Of": "2026-11-27T09:00+08:00"})
+    assert later.status_code == 201 and "idempotency-replayed" not in later.headers
+    assert later.json()[0]["service_request_id"] != first.json()[0]["service_request_id"]
+
+    number = later.json()[0]["service_request_id"]
+    hrss = api.token("hrss")
+    acked = api.post(
+        f"/api/matters/{number}/acknowledge",
+        token=hrss,
+        headers={"Idempotency-Key": "ack-1"},
+        at="2026-11-27T09:10+08:00",
+    )
+    assert acked.status_code == 200
+    with session(get_app().engine) as s:
+        matter_id = s.exec(select(Matter.id).where(Matter.number == number)).one()
+        records = s.exec(select(IdempotencyRecord).order_by(col(IdempotencyRecord.id))).all()
+    assert [(r.key, r.matter_id) for r in records] == [("call-1", matter_id), ("ack-1", matter_id)]

@@ -274,3 +274,73 @@ def test_feedback_answer_is_checked(api: Api) -> None:
         answer = api.post("/feedback/M20261126-0001.0.1.abc", json=body)
         assert answer.status_code == 422, answer.text
         assert answer.json()["fields"] == [{"field": field, "message": zh}]
+
+
+# --- bodies that are not UTF-8 ------------------------------------------------------------------
+
+
+def test_an_open311_form_field_that_is_not_utf8_is_400_naming_it(api: Api) -> None:
+    """`description=ok%FF%FE` was stored as `okÿþ`: now it is refused, naming the field, and
+    nothing is registered; raw bytes and multipart forms alike."""
+    hotline = api.token(channel="hotline")
+    form = (
+        f"api_key={hotline}&service_code=wage_arrears&description=ok%FF%FE&last_name=%E5%BC%A0"
+        "&phone=13812345678&address_string=T01V01"
+    )
+    encoded = {"Content-Type": "application/x-www-form-urlencoded"}
+    for body in (form.encode(), form.replace("%FF%FE", "").encode() + b"&attribute[title]=\xff"):
+        answer = api.post("/open311/v2/requests.json", content=body, headers=encoded)
+        assert answer.status_code == 400, answer.text
+        field = "description" if b"%FF" in body else "attribute[title]"
+        assert answer.json() == [{"code": 400, "description": f"{field}: 不是有效的 UTF-8 文本"}]
+    english = api.post(
+        "/open311/v2/requests.json", content=form.encode(), headers=encoded, lang="en"
+    )
+    assert english.json()[0]["description"].startswith("description: is not valid UTF-8 text")
+    multipart = api.post(
+        "/open311/v2/requests.json",
+        data={"api_key": hotline, "service_code": "wage_arrears", "last_name": "张"},
+        files={"description": (None, b"ok\xff\xfe", "text/plain")},
+    )
+    assert multipart.status_code == 400 and "description" in multipart.text
+    assert matters() == 0
+    good = api.submit(hotline, description="一切正常：好")  # UTF-8 still goes through
+    assert good.status_code == 201, good.text
+
+
+def test_a_json_string_that_is_not_utf8_is_400_naming_it(api: Api) -> None:
+    hrss = api.token("hrss")
+    number = api.world.intake()["number"]
+    api.post(f"/api/matters/{number}/acknowledge", token=hrss)
+    before = api.counts(number)
+    for path, body, field in [
+        ("progress", b'{"note": "ok\xff\xfe"}', "note"),
+        ("resolve", b'{"outcome": "mediated", "note": "\xe5\xb7"}', "note"),
+    ]:
+        answer = api.post(
+            f"/api/matters/{number}/{path}",
+            token=hrss,
+            content=body,
+            headers={"Content-Type": "application/json"},
+        )
+        assert answer.status_code == 400, answer.text
+        assert answer.json() == {
+            "code": "invalid_encoding",
+            "message": f"{field}：不是有效的 UTF-8 文本，请以 UTF-8 编码提交",
+            "fields": [{"field": field, "message": "不是有效的 UTF-8 文本"}],
+        }
+    center = api.token("center")
+    referred = api.post(
+        f"/api/matters/{number}/refer",
+        token=center,
+        content=b'{"lead": "hrss", "co": ["justice", "x\xc0"]}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert referred.status_code == 400 and referred.json()["fields"][0]["field"] == "co[1]"
+    feedback = api.post(
+        "/feedback/M20261126-0001.0.1.abc",
+        content=b"satisfied=false&comment=%C3%28",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert feedback.status_code == 400 and feedback.json()["fields"][0]["field"] == "comment"
+    assert api.counts(number) == before

@@ -416,3 +416,129 @@ def test_api_killed_mid_request_the_action_stands_and_is_not_done_twice(
         invariants.check(engine, [number])
     finally:
         engine.dispose()
+
+
+def test_api_killed_after_an_intake_committed_the_retry_gets_the_same_number(
+    whistle: Whistle, http_receiver: HttpReceiver, tmp_path: Path
+) -> None:
+    """Proves: kill -9 of the API after an Open311 intake committed and before it answered
+    (it is delivering the referral notices, which hang): the hotline never learns the number,
+    but its retry with the same Idempotency-Key, to the restarted API minutes later, gets that
+    very number at once (the answer was stored with the matter, in one transaction), and no
+    second matter is registered."""
+    import threading
+
+    import httpx
+
+    http = http_receiver
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+
+    def api() -> Any:
+        process = whistle.serve("api", "--port", str(port), log=tmp_path / "api.log")
+
+        def up() -> bool:
+            try:
+                return httpx.get(f"{base}/health", timeout=1).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_for(up, "the API to answer")
+        return process
+
+    hotline = whistle.ok("token", "create", "--channel", "hotline")["token"]
+    form = {
+        "api_key": hotline,
+        "service_code": "wage_arrears",
+        "description": "某工地拖欠三名工人两个月工资",
+        "last_name": "张",
+        "first_name": "三丰",
+        "phone": "13812345678",
+        "address_string": "东园街道和平社区3号楼",
+        "attribute[people]": "3",
+    }
+    key = {"Idempotency-Key": "12345-call-0931", "X-Whistle-As-Of": T.format("09:31")}
+    server = api()
+    http.hang()
+    lost: list[Exception] = []
+
+    def submit() -> None:
+        try:
+            httpx.post(f"{base}/open311/v2/requests.json", data=form, headers=key, timeout=60)
+        except httpx.HTTPError as exc:
+            lost.append(exc)
+
+    caller = threading.Thread(target=submit)
+    caller.start()
+    wait_for(lambda: len(http.requests) >= 1, "the intake flow to reach the channel")
+    kill(server)  # committed (the referral is being notified), not answered
+    http.release()
+    caller.join(30)
+    assert lost, "the hotline should have lost its connection"
+    [registered] = whistle.ok("list")
+    number = registered["number"]
+
+    server = api()
+    try:
+        later = dict(key, **{"X-Whistle-As-Of": T.format("09:40")})  # past the 2-minute wait
+        again = httpx.post(f"{base}/open311/v2/requests.json", data=form, headers=later, timeout=60)
+    finally:
+        stop(server)
+    assert again.status_code == 201, again.text
+    assert again.headers["idempotency-replayed"] == "true"
+    assert again.json()[0]["service_request_id"] == number
+    assert [m["number"] for m in whistle.ok("list")] == [number]
+    whistle.ok("sweep", at=T.format("09:45"))  # the cut-off notice's claim has expired
+    outbox = whistle.ok("notices", "--number", number)
+    assert {n["status"] for n in outbox} == {"sent"}
+    engine = store(whistle)
+    try:
+        invariants.check(engine, [number])
+    finally:
+        engine.dispose()
+
+
+def test_killed_between_channels_the_notice_goes_only_where_it_had_not(
+    whistle: Whistle, http_receiver: HttpReceiver, smtp_receiver: SmtpReceiver
+) -> None:
+    """Proves: a notice to the center goes by email, then by webhook. Kill -9 of the `whistle`
+    process after the email took it and while the webhook hangs: once the claim expires, the
+    sweep sends it by webhook only (the email was recorded when it succeeded), so the center
+    gets one mail, and the webhook one complete delivery besides the cut-off attempt."""
+    http, smtp = http_receiver, smtp_receiver
+    number = whistle.ok(
+        "intake",
+        "--category=wage_arrears",
+        "--title=讨薪",
+        "--description=d",
+        "--area=T01V01",
+        "--name=张三丰",
+        "--phone=13812345678",
+        "--people=3",
+        at=T.format("09:00"),
+    )["number"]
+    wait_for(lambda: len(http.requests) >= 3, "the referral notices")
+    http.hang()
+    returned = whistle.start(
+        "return", number, "--department", "justice", "--reason", "不属本部门", at=T.format("09:30")
+    )
+    wait_for(lambda: any(r.path == "/dept/center" for r in http.requests), "the webhook")
+    assert len(smtp.messages) == 1  # the email channel, first in line, took it
+    os.killpg(returned.pid, signal.SIGKILL)
+    returned.communicate(timeout=10)
+    http.release()
+    [notice] = [n for n in whistle.ok("notices", "--number", number) if n["recipient"] == "center"]
+    assert notice["status"] == "sending"
+
+    whistle.ok("sweep", at=T.format("09:41"))  # the claim has expired: taken over
+    whistle.ok("sweep", at=T.format("10:00"))
+    assert len(smtp.messages) == 1  # not mailed again
+    hooks = [r for r in http.requests if r.path == "/dept/center"]
+    assert len(hooks) == 2 and hooks[0].json == hooks[1].json  # the cut-off one, and one more
+    [notice] = [n for n in whistle.ok("notices", "--number", number) if n["recipient"] == "center"]
+    assert notice["status"] == "sent"
+    engine = store(whistle)
+    try:
+        invariants.check(engine, [number])
+    finally:
+        engine.dispose()

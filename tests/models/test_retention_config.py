@@ -5,7 +5,7 @@ the file, the key and the value."""
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,12 +23,26 @@ def folder(tmp_path: Path) -> Path:
 def test_the_sample_keeps_personal_data_three_years_and_erases_at_night() -> None:
     config = load_config(SAMPLE)
     assert config.retention.personal_data == RetentionPeriod(3, "years")
+    assert config.retention.idempotency_window == timedelta(days=1)
     assert config.schedules.retention_at == "03:00"
 
 
-def test_without_the_file_the_period_is_three_years(folder: Path) -> None:
+def test_without_the_file_the_period_is_three_years_and_keys_a_day(folder: Path) -> None:
     (folder / "retention.yaml").unlink()
-    assert str(load_config(folder).retention.personal_data) == "3y"
+    retention = load_config(folder).retention
+    assert str(retention.personal_data) == "3y"
+    assert retention.idempotency_window == timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    ("text", "window"),
+    [("1h", timedelta(hours=1)), ("12h", timedelta(hours=12)), ("30d", timedelta(days=30))],
+)
+def test_idempotency_keys_are_kept_for_clock_time(
+    folder: Path, text: str, window: timedelta
+) -> None:
+    (folder / "retention.yaml").write_text(f"idempotency_keys: {text}\n", encoding="utf-8")
+    assert load_config(folder).retention.idempotency_window == window
 
 
 @pytest.mark.parametrize(
@@ -69,6 +83,10 @@ def test_the_cutoff_counts_back_calendar_years_or_days(
         ("retention.yaml", "personal_data: 36m\n", ["personal_data", "'36m'"]),
         ("retention.yaml", "personal_data: 3\n", ["personal_data", "'3'"]),
         ("retention.yaml", "personal: 3y\n", ["personal", "is not a known field"]),
+        ("retention.yaml", "idempotency_keys: 1wd\n", ["idempotency_keys", "not working days"]),
+        ("retention.yaml", "idempotency_keys: 59m\n", ["idempotency_keys", "between 1h and 30d"]),
+        ("retention.yaml", "idempotency_keys: 31d\n", ["idempotency_keys", "'31d'"]),
+        ("retention.yaml", "idempotency_keys: soon\n", ["idempotency_keys", "'soon'"]),
         ("retention.yaml", "- 3y\n", ["expected a mapping"]),
         ("schedules.yaml", 'retention_at: "25:00"\n', ["retention_at", "'25:00'"]),
     ],

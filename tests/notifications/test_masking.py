@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from notifications.masking import mask_name, mask_phone, redact
+from tests.digits import forms
 
 NAME = "张三丰"
 PHONE = "13812345678"
@@ -128,3 +129,21 @@ def test_redact_catches_other_spellings_of_the_same_number(
     text: str, phone: str, id_number: str | None, secret: str
 ) -> None:
     assert secret not in redact(text, name=NAME, phone=phone, id_number=id_number)
+
+
+@pytest.mark.parametrize(("form", "written"), list(forms(PHONE).items()))
+def test_redact_catches_the_phone_in_every_digit_form(form: str, written: str) -> None:
+    result = redact(f"请回电{written}。", name=NAME, phone=PHONE, id_number=None)
+    assert result == "请回电138****5678。", form
+
+
+@pytest.mark.parametrize(("form", "written"), list(forms(ID_NUMBER).items()))
+def test_redact_catches_the_id_number_in_every_digit_form(form: str, written: str) -> None:
+    result = redact(f"身份证{written}", name=NAME, phone=PHONE, id_number=ID_NUMBER)
+    assert result == f"身份证{ID_HIDDEN}", form
+
+
+def test_a_full_width_name_is_caught_and_other_text_keeps_its_own_characters() -> None:
+    text = "Ｊｏｈｎ　Ｓｍｉｔｈ说：１２３元，电话１３８１２３４５６７８"
+    result = redact(text, name="John Smith", phone=PHONE, id_number=None)
+    assert result == "J*********说：１２３元，电话138****5678"

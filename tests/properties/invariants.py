@@ -9,7 +9,8 @@ What must hold after any sequence of actions, whatever input they were given:
 - a part that is not running has no next check; at most one live part per department;
 - the outbox agrees with the timeline: a sent notice has exactly one `notified` event, an unsent
   one none; a failed notice has its next attempt, a dead one none;
-- ladder steps of a clock are taken in order (never urging without the reminder before it).
+- ladder steps of a clock are taken in order (never urging without the reminder before it);
+- only a department that leads the matter resolves it, only a co-handler reports.
 
 `violations()` returns every broken rule as a sentence naming the matter, so a failing property
 test says what went wrong rather than only that something did.
@@ -159,6 +160,16 @@ def violations(engine: Engine, numbers: Iterable[str] | None = None) -> list[str
         for department, count in active.items():
             if count > 1:
                 say(f"{number}: {department} holds {count} live parts")
+
+        # --- who did what
+        roles: dict[str, set[str]] = defaultdict(set)
+        for p in mine:
+            roles[p.department].add(p.role)
+        for ev in timeline:
+            if ev.action == "resolved" and "lead" not in roles[ev.actor]:
+                say(f"{number}: resolved by {ev.actor}, which never led it")
+            if ev.action == "reported" and "co" not in roles[ev.actor]:
+                say(f"{number}: reported by {ev.actor}, which never co-handled it")
 
         # --- the outbox against the timeline
         notified: dict[int, int] = defaultdict(int)

@@ -177,15 +177,18 @@ def machine_for(app: App) -> type[RuleBasedStateMachine]:
 
         @rule(number=matters, data=st.data(), outcome=st.sampled_from(OUTCOMES), note=typed_text)
         def resolve(self, number: str, data: st.DataObject, outcome: str, note: str) -> None:
+            department = self.department(data, number)
             if self.attempt(
                 number,
                 actions.resolve,
-                department=self.department(data, number),
+                department=department,
                 outcome=outcome,
                 note=note,
                 now=self.when(data),
             ):
                 assert self.status(number) == "resolved"
+                resolved = [p for p in self.parts(number) if p.status == "resolved"]
+                assert [(p.department, p.role) for p in resolved] == [(department, "lead")]
 
         @rule(
             number=matters,

@@ -12,7 +12,7 @@ from sqlmodel import col, func, select
 from models.tables import Matter, MatterRun, Notice
 from service.app import get_app
 from service.errors import NotFound, Refused
-from service.notices.resend import resend_dead_notice
+from service.notices.resend import resend_notice
 from service.store.db import session
 from tests.api.conftest import Api
 from tests.web.conftest import SQLITE_ONLY, events, staff
@@ -130,7 +130,7 @@ def test_a_dead_notice_is_sent_again_from_dispatch(api: Api, visitor: Any) -> No
     assert events(number, "notice_resent") == 1
 
 
-def test_resend_dead_notice_refuses_what_is_not_dead(api: Api) -> None:
+def test_resend_notice_refuses_what_is_not_dead(api: Api) -> None:
     number = api.world.intake()["number"]
     app = get_app()
     now = datetime.fromisoformat("2026-11-26T10:00:00+08:00")
@@ -138,14 +138,14 @@ def test_resend_dead_notice_refuses_what_is_not_dead(api: Api) -> None:
         sent = s.exec(select(Notice).where(Notice.recipient == "hrss")).one()
         assert sent.status == "sent"
         with pytest.raises(Refused, match="only a dead notice"):
-            resend_dead_notice(session=s, app=app, notice_id=sent.id or 0, now=now)
+            resend_notice(session=s, notice_id=sent.id or 0, now=now)
         with pytest.raises(NotFound):
-            resend_dead_notice(session=s, app=app, notice_id=99999, now=now)
+            resend_notice(session=s, notice_id=99999, now=now)
         sent.status = "dead"
         s.add(sent)
         s.commit()
     with session(app.engine) as s:
-        again = resend_dead_notice(session=s, app=app, notice_id=sent.id or 0, now=now)
+        again = resend_notice(session=s, notice_id=sent.id or 0, now=now)
         assert again.status == "pending" and again.attempts == 0
     assert events(number, "notice_resent") == 1
 

@@ -63,6 +63,73 @@ def test_channel_given_up_is_dead_shown_and_counted(world: World) -> None:
     assert len(world.ok("notices", "--failed")) == 3  # dead stays dead: the center decides
 
 
+def test_the_center_resends_a_dead_notice_once(world: World) -> None:
+    """A dead notice goes again with `whistle notices resend ID`, once: only to the channels
+    that never had it (the center's email did; its webhook did not), recorded on the timeline;
+    a second re-send, a notice that is not dead and an unknown id are refused, changing
+    nothing."""
+    set_delivery(world, retry="[1m]", then_every="10m", give_up_after="30m")
+    world.http.fail_with(503)
+    number = world.intake()["number"]
+    world.ok("return", number, "--department", "justice", "--reason", "不属本部门")
+    for minute in ("01:30", "11:30", "21:30", "31:30"):
+        world.ok("sweep", at=f"2026-11-26T09:{minute}+08:00")
+    dead = world.ok("notices", "--failed", "--number", number)
+    assert {n["status"] for n in dead} == {"dead"} and len(dead) == 4
+    returned = next(n for n in dead if n["recipient"] == "center")
+    assert len(world.smtp.messages) == 1  # the email channel took it at the first try
+
+    world.http.recover()
+    mails, hooks = len(world.smtp.messages), len(world.http.requests)
+    done = world.ok("notices", "resend", str(returned["id"]), at="2026-11-26T11:00:00+08:00")
+    assert (done["status"], done["sent"], done["recipient"]) == ("sent", True, "center")
+    assert len(world.smtp.messages) == mails  # the email is not sent twice
+    again = [r for r in world.http.requests[hooks:] if r.path == "/dept/center"]
+    assert len(again) == 1 and number in again[0].json["title"]
+    events = world.ok("show", number)["events"]
+    resent = [e for e in events if e["action"] == "notice_resent"]
+    assert [(e["actor"], e["data"]["notice"]) for e in resent] == [("center", returned["id"])]
+    assert [e["data"]["notice"] for e in events if e["action"] == "notified"].count(
+        returned["id"]
+    ) == 1
+
+    before = (world.ok("notices"), world.ok("show", number), len(world.http.requests))
+    for notice_id, message in (
+        (returned["id"], "already re-sent once"),
+        (returned["id"] + 100, "no notice numbered"),
+    ):
+        refused = world.cli("notices", "resend", str(notice_id))
+        assert refused.code == 2 and message in refused.err, refused.err
+    assert (world.ok("notices"), world.ok("show", number)) == before[:2]  # nothing changed
+    referral = next(n for n in dead if n["kind"] == "referral")
+    world.ok("notices", "resend", str(referral["id"]))
+    not_dead = world.cli("notices", "resend", str(referral["id"]))
+    assert not_dead.code == 2 and "already re-sent once" in not_dead.err
+    world.ok("return", number, "--department", "public_security", "--reason", "不属本部门")
+    sent = world.ok("notices")[-1]  # the center is told of the second return, at once
+    assert sent["status"] == "sent"
+    assert world.cli("notices", "resend", str(sent["id"])).code == 2
+    assert "only a dead notice" in world.runs[-1].err
+    assert before[2] + 2 == len(world.http.requests)  # the referral's re-send, the new return
+
+
+def test_a_resent_notice_that_fails_again_gets_a_fresh_day_then_stays_dead(world: World) -> None:
+    set_delivery(world, retry="[1m]", then_every="10m", give_up_after="30m")
+    world.http.fail_with(503)
+    number = world.intake()["number"]
+    for minute in ("01:30", "11:30", "21:30", "31:30"):
+        world.ok("sweep", at=f"2026-11-26T09:{minute}+08:00")
+    notice = world.ok("notices", "--failed", "--number", number)[0]
+    first = world.ok("notices", "resend", str(notice["id"]), at="2026-11-26T12:00:00+08:00")
+    assert (first["status"], first["sent"]) == ("failed", False)  # still down: tried again
+    for minute in ("01:30", "11:30", "21:30", "31:30"):
+        world.ok("sweep", at=f"2026-11-26T12:{minute}+08:00")
+    shown = next(n for n in world.ok("notices", "--failed") if n["id"] == notice["id"])
+    assert shown["status"] == "dead"
+    refused = world.cli("notices", "resend", str(notice["id"]))
+    assert refused.code == 2 and "already re-sent once" in refused.err
+
+
 def test_hanging_channel_does_not_hold_other_notices(world: World) -> None:
     hanging = world.http.url("/").rstrip("/")
     # Only the justice department's channel is the hanging receiver; the rest go by email.
