@@ -9,6 +9,8 @@ sentence, for logs.
 
 from __future__ import annotations
 
+import math
+
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -256,6 +258,13 @@ def field_name(field: str, language: str) -> str:
     return named if language == "en" or named == field else f"{named}（{field}）"
 
 
+def _scalar(value: Any) -> Any:
+    """A value JSON can carry as it is (a non-finite number, such as a typed NaN, as text)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value if isinstance(value, str | int | float | bool) else str(value)
+
+
 def plain(params: Mapping[str, Any]) -> dict[str, Any]:
     """Parameters as JSON can carry them: nested problems as dicts, other values as text."""
     out: dict[str, Any] = {}
@@ -265,11 +274,9 @@ def plain(params: Mapping[str, Any]) -> dict[str, Any]:
         elif isinstance(value, Refusal):
             out[key] = {"code": value.code.value, "params": plain(value.params)}
         elif isinstance(value, list | tuple):
-            out[key] = [v if isinstance(v, str | int | float | bool) else str(v) for v in value]
-        elif value is None or isinstance(value, str | int | float | bool):
-            out[key] = value
+            out[key] = [_scalar(v) for v in value]
         else:
-            out[key] = str(value)
+            out[key] = None if value is None else _scalar(value)
     return out
 
 

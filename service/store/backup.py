@@ -122,7 +122,6 @@ def backup(engine: Engine, path: Path, *, now: datetime, language: str = "zh") -
     path = Path(path)
     if path.exists():
         raise Refused(Code.backup_exists, path=str(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     partial.unlink(missing_ok=True)  # left by a backup that was killed
     tables = _tables()

@@ -137,7 +137,7 @@ def test_an_intake_whose_answer_never_left_is_answered_on_retry(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The intake's answer is stored in the matter's own transaction: when the request dies
-    after the commit (here its stage flow blows up, as a crash would), the retry with the same
+    after the commit (here its follow-up blows up, as a crash would), the retry with the same
     key gets the number at once, instead of waiting on an answer that never comes."""
     hotline = api.token(channel="hotline")
     key = {"Idempotency-Key": "call-0931"}
@@ -145,7 +145,7 @@ def test_an_intake_whose_answer_never_left_is_answered_on_retry(
     def crash(*args: object, **kwargs: object) -> None:
         raise RuntimeError("the process died here")
 
-    monkeypatch.setattr(actions, "start_stage", crash)
+    monkeypatch.setattr(actions, "after_action", crash)
     try:
         lost: int | None = api.submit(hotline, headers=key).status_code
     except httpx.HTTPError:  # the connection dropped

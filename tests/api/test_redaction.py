@@ -102,7 +102,8 @@ def test_personal_data_in_any_digit_form_reaches_only_the_center_and_the_lead(ap
     for mail in api.world.smtp.messages:
         clean(mail.subject + (mail.text or "") + (mail.html or ""), "a mail to the center")
 
-    # the timeline artifact the supervisors read in the Prefect UI
+    # the timeline artifact the supervisors read in the Prefect UI, drawn by the engine
+    api.world.ok("worker", "--once")
     with get_client(sync_client=True) as client:
         artifacts = client.read_artifacts(
             artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[f"matter-{number.lower()}"]))

@@ -91,7 +91,7 @@ def test_recompute_moves_only_what_the_new_calendar_changes(world: World) -> Non
     assert init.code == 0
     (warning,) = init.data["calendar_warnings"]
     assert "2027" in warning and "4个" in warning and "holidays.yaml" in warning
-    assert init.err.count("whistle: warning:") == 1 and "chinesecalendar" in init.err
+    assert init.err.count("whistle: 注意：") == 1 and "chinesecalendar" in init.err
     before = {n: world.ok("show", n) for n in (a, b, c, d)}
 
     # The district adds 2027's schedule: shown, but no deadline moves by itself.

@@ -95,21 +95,21 @@ def test_the_center_resends_a_dead_notice_once(world: World) -> None:
 
     before = (world.ok("notices"), world.ok("show", number), len(world.http.requests))
     for notice_id, message in (
-        (returned["id"], "already re-sent once"),
-        (returned["id"] + 100, "no notice numbered"),
+        (returned["id"], "notice_resent_once"),
+        (returned["id"] + 100, "no_notice"),
     ):
         refused = world.cli("notices", "resend", str(notice_id))
-        assert refused.code == 2 and message in refused.err, refused.err
+        assert refused.code == 2 and refused.data["refusal"] == message, refused.err
     assert (world.ok("notices"), world.ok("show", number)) == before[:2]  # nothing changed
     referral = next(n for n in dead if n["kind"] == "referral")
     world.ok("notices", "resend", str(referral["id"]))
     not_dead = world.cli("notices", "resend", str(referral["id"]))
-    assert not_dead.code == 2 and "already re-sent once" in not_dead.err
+    assert not_dead.code == 2 and not_dead.data["refusal"] == "notice_resent_once"
     world.ok("return", number, "--department", "public_security", "--reason", "不属本部门")
     sent = world.ok("notices")[-1]  # the center is told of the second return, at once
     assert sent["status"] == "sent"
     assert world.cli("notices", "resend", str(sent["id"])).code == 2
-    assert "only a dead notice" in world.runs[-1].err
+    assert world.runs[-1].data["refusal"] == "notice_not_dead"
     assert before[2] + 2 == len(world.http.requests)  # the referral's re-send, the new return
 
 
@@ -127,7 +127,7 @@ def test_a_resent_notice_that_fails_again_gets_a_fresh_day_then_stays_dead(world
     shown = next(n for n in world.ok("notices", "--failed") if n["id"] == notice["id"])
     assert shown["status"] == "dead"
     refused = world.cli("notices", "resend", str(notice["id"]))
-    assert refused.code == 2 and "already re-sent once" in refused.err
+    assert refused.code == 2 and refused.data["refusal"] == "notice_resent_once"
 
 
 def test_hanging_channel_does_not_hold_other_notices(world: World) -> None:

@@ -74,7 +74,7 @@ def test_home_store_wal_and_backup_are_the_owners_only(
     ok(env, "init")
     ok(env, "token", "create", "--department", "center")  # a write: the WAL file is used
     home = tmp_path / "home"
-    store = home / "service.store.db"
+    store = home / "whistle.db"
     assert mode(home) == 0o700
     assert mode(store) == 0o600
 
@@ -99,7 +99,7 @@ def test_home_store_wal_and_backup_are_the_owners_only(
 def test_a_store_named_by_url_in_a_new_folder_is_the_owners_only(
     env: dict[str, str], tmp_path: Path
 ) -> None:
-    store = tmp_path / "data" / "center" / "service.store.db"
+    store = tmp_path / "data" / "center" / "whistle.db"
     ok(dict(env, WHISTLE_DATABASE_URL=f"sqlite:///{store}"), "init")
     assert mode(store) == 0o600
     assert mode(store.parent) == 0o700 and mode(store.parent.parent) == 0o700
@@ -147,7 +147,7 @@ def test_init_warns_about_a_store_others_can_read_and_says_how_to_fix_it(
 ) -> None:
     env = dict(env, WHISTLE_LANGUAGE=language)
     assert ok(env, "init")["warnings"] == []
-    store = tmp_path / "home" / "service.store.db"
+    store = tmp_path / "home" / "whistle.db"
     store.chmod(0o644)  # as a store made before this release, under umask 022, is
     done = whistle(env, "init")
     assert done.returncode == 0, done.stderr

@@ -4,6 +4,7 @@ and its outbox exactly as they were. (Each test here was checked by disabling it
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -13,6 +14,7 @@ from sqlmodel import col, func, select
 
 from models.tables import Notice
 from service import actions
+from service import app as app_module
 from service.app import get_app
 from service.errors import Refused
 from service.store.db import session
@@ -38,7 +40,14 @@ def refused_by_service(call: Callable[..., Any], message: str, **fields: Any) ->
 
 
 def refused_by_cli(world: World, args: list[str], message: str) -> None:
-    result = world.cli(*args)
+    """Refused in one line; checked in English (the words of the message given)."""
+    os.environ["WHISTLE_LANGUAGE"] = "en"
+    app_module.reset()
+    try:
+        result = world.cli(*args)
+    finally:
+        del os.environ["WHISTLE_LANGUAGE"]
+        app_module.reset()
     assert result.code == 2, result.err
     assert message in result.err and len(result.err.strip().splitlines()) == 1
 
