@@ -9,9 +9,8 @@ sentence, for logs.
 
 from __future__ import annotations
 
-import math
-
 import dataclasses
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
