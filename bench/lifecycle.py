@@ -412,7 +412,10 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
 
         checked = check_store(own_url, measured, record.numbers, http, smtp, record.last_action)
         prefect = check_prefect(server.api_url, checked)
-        rows = prefect_rows(server.home)
+        rows = prefect_rows(
+            server.home,
+            args.pg_admin.rsplit("/", 1)[0] + f"/{prefect_db}" if prefect_db else None,
+        )
 
         probes = probe(env, clock, http, probe_plan, args.probes) if args.probes else None
         imports = import_times(env) if args.profile else None
@@ -562,6 +565,10 @@ def table(f: dict[str, Any]) -> str:
     lines.append(f"  {'= total (Whistle+Prefect)':<26} {f['cpu_s_per_matter_total']:8.3f}")
     lines.append(f"  {'= total with the store':<26} {f['cpu_s_per_matter_with_store']:8.3f}")
     lines.append(f"  {'(driver, not counted)':<26} {f['driver_cpu_s_per_matter']:8.3f}")
+    lines.append(
+        f"  Prefect server idle {f['server_idle_cpu_pct']:.1f}% CPU (counted above), quiet "
+        f"{f['server_drain_s']:.1f} s after the engines finished"
+    )
     if f["floor"]:
         fl = f["floor"]
         lines.append(
@@ -623,8 +630,9 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--prefect-db",
         choices=("sqlite", "postgresql"),
-        default="sqlite",
-        help="the Prefect server's own database",
+        default="postgresql",
+        help="the Prefect server's own database (default postgresql, the production shape; on "
+        "SQLite it answers 503 'database is locked' under load)",
     )
     p.add_argument("--clients", type=int, default=4, help="driver threads acting at once")
     p.add_argument("--in-flight", type=int, default=16, help="open matters, over all threads")

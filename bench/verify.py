@@ -171,15 +171,27 @@ def check_prefect(api_url: str, store: dict[str, Any]) -> dict[str, Any]:
     return {"problems": problems, "task_runs": task_runs}
 
 
-def prefect_rows(home: Path) -> dict[str, int]:
-    """Rows in the Prefect server's own SQLite database, by table."""
-    path = home / "prefect.db"
+PREFECT_TABLES = ("flow_run", "flow_run_state", "task_run", "task_run_state", "artifact",
+                  "log", "events", "event_resources")  # fmt: skip
+
+
+def prefect_rows(home: Path, pg_url: str | None = None) -> dict[str, int]:
+    """Rows in the Prefect server's own database (its SQLite file, or PostgreSQL), by table."""
     counts: dict[str, int] = {}
+    if pg_url is not None:
+        engine = sa.create_engine(pg_url)
+        with engine.connect() as conn:
+            for table in PREFECT_TABLES:
+                counts[table] = int(
+                    conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one()
+                )
+        engine.dispose()
+        return counts
+    path = home / "prefect.db"
     if not path.exists():
         return counts
     with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
-        for table in ("flow_run", "flow_run_state", "task_run", "task_run_state", "artifact",
-                      "log", "events", "event_resources"):  # fmt: skip
+        for table in PREFECT_TABLES:
             with contextlib.suppress(sqlite3.Error):
                 counts[table] = int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
     return counts
