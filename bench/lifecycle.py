@@ -505,6 +505,7 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
                 "notices": checked["notices"],
                 "deliveries": checked["deliveries"],
                 "task_runs": prefect["task_runs"],
+                "notice_steps": prefect["notice_steps"],
             },
             "prefect_rows_per_matter": {
                 k: round(v / checked["matters"], 2) for k, v in rows.items()
@@ -598,7 +599,7 @@ def table(f: dict[str, Any]) -> str:
     lines.append(
         f"exactly once                 {verdict}: {checks['matters']} matters, "
         f"{checks['notices']} notices ({checks['deliveries']} deliveries), "
-        f"{checks['task_runs']} task runs"
+        f"{checks['task_runs']} task runs ({checks['notice_steps']} of them notice batches)"
     )
     lines += [f"  ! {p}" for p in checks["problems"][:20]]
     if f["prefect_requests"]:

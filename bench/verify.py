@@ -5,10 +5,11 @@ the store, at the receivers and through the Prefect API; and what Prefect stored
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +92,9 @@ def check_store(
         problems.append(f"statuses {dict(statuses)}: every matter should be closed")
 
     unsent = sum(1 for status, _ in notices if status != "sent")
-    deliveries = sum(len(d if isinstance(d, list) else []) for _, d in notices)
+    # PostgreSQL hands the JSON column back as a list, SQLite as its text.
+    delivered = [json.loads(d) if isinstance(d, str) else d for _, d in notices]
+    deliveries = sum(len(d) for d in delivered if isinstance(d, list))
     received = [(r.path, r.body) for r in http.requests]
     mails = [(m.rcpt_tos, m.subject, m.text) for m in smtp.messages]
     if unsent:
@@ -117,6 +120,8 @@ def check_store(
             problems.append(f"{number}: run state {state}")
         acted = last_action.get(number)
         if acted is not None and drawn_at is not None:
+            if isinstance(drawn_at, str):  # SQLite: naive UTC text
+                drawn_at = datetime.fromisoformat(drawn_at).replace(tzinfo=UTC)
             lags.append((drawn_at - acted).total_seconds())
     if len(set(run_ids)) != len(run_ids):
         problems.append("two matters share a run")
@@ -139,12 +144,13 @@ def check_prefect(api_url: str, store: dict[str, Any]) -> dict[str, Any]:
     """Through the Prefect API: one `matter` flow run per matter in its closed state, and per
     run one task run per step (dynamic keys unique, every transition present)."""
     problems: list[str] = []
-    task_runs = 0
+    task_runs = notice_steps = 0
     with httpx.Client(base_url=api_url, timeout=60) as client:
         flows = client.post("/flows/filter", json={"flows": {"name": {"any_": ["matter"]}}})
         flows.raise_for_status()
         if len(flows.json()) != 1:
-            return {"problems": [f"{len(flows.json())} flows named matter"], "task_runs": 0}
+            problem = f"{len(flows.json())} flows named matter"
+            return {"problems": [problem], "task_runs": 0, "notice_steps": 0}
         flow_id = flows.json()[0]["id"]
         count = client.post("/flow_runs/count", json={"flows": {"id": {"any_": [flow_id]}}})
         count.raise_for_status()
@@ -163,12 +169,15 @@ def check_prefect(api_url: str, store: dict[str, Any]) -> dict[str, Any]:
             found.raise_for_status()
             keys = [t["dynamic_key"] for t in found.json()]
             task_runs += len(keys)
+            notice_steps += sum(
+                1 for t in found.json() if t["name"].startswith(("通知", "notices"))
+            )
             if len(keys) != len(set(keys)):
                 problems.append(f"{number}: a step drawn twice ({len(keys)} task runs)")
             missing = {f"event-{i}" for i in store["steps"].get(number, [])} - set(keys)
             if missing:
                 problems.append(f"{number}: steps not drawn: {sorted(missing)[:5]}")
-    return {"problems": problems, "task_runs": task_runs}
+    return {"problems": problems, "task_runs": task_runs, "notice_steps": notice_steps}
 
 
 PREFECT_TABLES = ("flow_run", "flow_run_state", "task_run", "task_run_state", "artifact",
