@@ -506,6 +506,7 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
                 "deliveries": checked["deliveries"],
                 "task_runs": prefect["task_runs"],
                 "notice_steps": prefect["notice_steps"],
+                "repeated_task_run_names": prefect["repeated_names"],
             },
             "prefect_rows_per_matter": {
                 k: round(v / checked["matters"], 2) for k, v in rows.items()
@@ -599,7 +600,8 @@ def table(f: dict[str, Any]) -> str:
     lines.append(
         f"exactly once                 {verdict}: {checks['matters']} matters, "
         f"{checks['notices']} notices ({checks['deliveries']} deliveries), "
-        f"{checks['task_runs']} task runs ({checks['notice_steps']} of them notice batches)"
+        f"{checks['task_runs']} task runs ({checks['notice_steps']} of them notice batches; "
+        f"{checks['repeated_task_run_names']} repeat another's name in their run, keys unique)"
     )
     lines += [f"  ! {p}" for p in checks["problems"][:20]]
     if f["prefect_requests"]:

@@ -144,13 +144,13 @@ def check_prefect(api_url: str, store: dict[str, Any]) -> dict[str, Any]:
     """Through the Prefect API: one `matter` flow run per matter in its closed state, and per
     run one task run per step (dynamic keys unique, every transition present)."""
     problems: list[str] = []
-    task_runs = notice_steps = 0
+    task_runs = notice_steps = repeated_names = 0
     with httpx.Client(base_url=api_url, timeout=60) as client:
         flows = client.post("/flows/filter", json={"flows": {"name": {"any_": ["matter"]}}})
         flows.raise_for_status()
         if len(flows.json()) != 1:
             problem = f"{len(flows.json())} flows named matter"
-            return {"problems": [problem], "task_runs": 0, "notice_steps": 0}
+            return {"problems": [problem], "task_runs": 0, "notice_steps": 0, "repeated_names": 0}
         flow_id = flows.json()[0]["id"]
         count = client.post("/flow_runs/count", json={"flows": {"id": {"any_": [flow_id]}}})
         count.raise_for_status()
@@ -169,15 +169,20 @@ def check_prefect(api_url: str, store: dict[str, Any]) -> dict[str, Any]:
             found.raise_for_status()
             keys = [t["dynamic_key"] for t in found.json()]
             task_runs += len(keys)
-            notice_steps += sum(
-                1 for t in found.json() if t["name"].startswith(("通知", "notices"))
-            )
+            names = [t["name"] for t in found.json()]
+            notice_steps += sum(1 for name in names if name.startswith(("通知", "notices")))
+            repeated_names += len(names) - len(set(names))
             if len(keys) != len(set(keys)):
                 problems.append(f"{number}: a step drawn twice ({len(keys)} task runs)")
             missing = {f"event-{i}" for i in store["steps"].get(number, [])} - set(keys)
             if missing:
                 problems.append(f"{number}: steps not drawn: {sorted(missing)[:5]}")
-    return {"problems": problems, "task_runs": task_runs, "notice_steps": notice_steps}
+    return {
+        "problems": problems,
+        "task_runs": task_runs,
+        "notice_steps": notice_steps,
+        "repeated_names": repeated_names,  # same name, different step: e.g. two 通知 · 中心
+    }
 
 
 PREFECT_TABLES = ("flow_run", "flow_run_state", "task_run", "task_run_state", "artifact",
