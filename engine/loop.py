@@ -114,8 +114,10 @@ class Engine:
                 except Exception as exc:
                     put_off(self.app, matter_id, f"{type(exc).__name__}: {exc}"[:300])
                     failed += 1
-            if len(batch) < batch_size or time.monotonic() >= deadline:
+            taken = drawn + failed  # never more than --limit matters in one pass
+            if len(batch) < batch_size or time.monotonic() >= deadline or taken >= self.limit:
                 return drawn, failed
+            batch_size = min(DRAW_BATCH, self.limit - taken)
 
     def reconcile(self, client: object) -> int:
         """Find runs changed by hand in the UI and mark them for drawing again."""
