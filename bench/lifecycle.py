@@ -54,6 +54,7 @@ from bench.procs import (
     Service,
     code_version,
     free_port,
+    http_ok,
     load,
     machine,
     run_cli,
@@ -320,9 +321,7 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
             services.append(api)
             stack.callback(api.stop)
             base = f"http://127.0.0.1:{port}"
-            from bench.procs import _get
-
-            api.wait_ready(lambda: _get(f"{base}/health"))
+            api.wait_ready(lambda: http_ok(f"{base}/health"))
         engines = []
         for i in range(args.engines):
             engine = Service(

@@ -137,7 +137,7 @@ def free_port() -> int:
         return port
 
 
-def _get(url: str, timeout: float = 2.0) -> bool:
+def http_ok(url: str, timeout: float = 2.0) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as answer:
             return bool(answer.status == 200)
@@ -194,7 +194,7 @@ class PrefectServer:
                     f"the Prefect server exited ({self.process.returncode}):\n"
                     + self.log.read_text(errors="replace")[-2000:]
                 )
-            if _get(f"{self.api_url}/health"):
+            if http_ok(f"{self.api_url}/health"):
                 return
             time.sleep(0.25)
         raise BenchError(f"the Prefect server did not answer /api/health within {timeout}s")
