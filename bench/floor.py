@@ -24,7 +24,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bench.lifecycle import machine
+from bench.procs import machine, stat_cpu
 from bench.sweep import _drop, _store
 
 T0 = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)
@@ -153,10 +153,13 @@ def run(kind: str, matters: int) -> dict[str, Any]:
             create_schema(engine)
             work: Callable[[int], None] = lambda i: lifecycle(engine, i)  # noqa: E731
             work(0)  # warm-up: connections, statement caches
+            backend = _backend(engine)
+            server0 = stat_cpu(Path(f"/proc/{backend}/stat")) if backend else 0.0
             cpu0, wall0 = time.process_time(), time.perf_counter()
             for i in range(1, matters + 1):
                 work(i)
             wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+            server = stat_cpu(Path(f"/proc/{backend}/stat")) - server0 if backend else None
             engine.dispose()
         finally:
             if name:
@@ -168,7 +171,17 @@ def run(kind: str, matters: int) -> dict[str, Any]:
         "matters_per_s": round(matters / wall, 1),
         "ms_per_matter": round(1000 * wall / matters, 2),
         "client_cpu_ms_per_matter": round(1000 * cpu / matters, 2),
+        "server_cpu_ms_per_matter": None if server is None else round(1000 * server / matters, 2),
     }
+
+
+def _backend(engine: sa.Engine) -> int | None:
+    """The PostgreSQL backend serving the (one) pooled connection, to read its CPU from /proc;
+    None on SQLite (the store runs in this process)."""
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.connect() as conn:
+        return int(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
 
 
 def main() -> None:
@@ -182,11 +195,12 @@ def main() -> None:
     results = [run(kind, args.matters) for kind in kinds]
     m = machine()
     print(f"machine  {m.get('cpu', '?')} · {m.get('cores', '?')} cores · Python {m.get('python')}")
-    print("  store        matters  matters/s  ms/matter  client CPU ms/matter")
+    print("  store        matters  matters/s  ms/matter  client CPU ms/matter  backend CPU ms")
     for r in results:
         print(
             f"  {r['store']:<11} {r['matters']:>8} {r['matters_per_s']:>10} "
-            f"{r['ms_per_matter']:>10} {r['client_cpu_ms_per_matter']:>21}"
+            f"{r['ms_per_matter']:>10} {r['client_cpu_ms_per_matter']:>21} "
+            f"{r['server_cpu_ms_per_matter'] or '-':>15}"
         )
     if args.json:
         print(json.dumps({"machine": m, "results": results}, ensure_ascii=False, indent=2))

@@ -28,7 +28,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bench.lifecycle import machine
+from bench.procs import machine
 from bench.sweep import _drop, _store
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -33,6 +33,11 @@ from service.store.db import session
 log = logging.getLogger("whistle.engine")
 
 LEASE = timedelta(seconds=60)  # how long a claimed matter is this engine's to draw
+# Drawing is claimed a few matters at a time and stops for the pass after DRAW_BUDGET seconds,
+# so a backlog of runs to draw never keeps a new matter from being referred and its notices
+# sent for long, and a second engine finds the rest of the backlog unclaimed.
+DRAW_BATCH = 2
+DRAW_BUDGET = 0.5
 RECONCILE_EVERY = 60.0  # seconds between looks for runs a supervisor changed in the UI
 
 
@@ -98,14 +103,21 @@ class Engine:
         if not isinstance(drawer, Drawer) or drawer.client is not client:
             drawer = self._drawer = Drawer(self.app, client)  # type: ignore[arg-type]
         drawn = failed = 0
-        for matter_id in stale_matters(self.app, limit=self.limit, lease=LEASE):
-            try:
-                drawer.draw(matter_id)
-                drawn += 1
-            except Exception as exc:
-                put_off(self.app, matter_id, f"{type(exc).__name__}: {exc}"[:300])
-                failed += 1
-        return drawn, failed
+        batch_size = min(self.limit, DRAW_BATCH)
+        deadline = time.monotonic() + DRAW_BUDGET
+        while True:
+            batch = stale_matters(self.app, limit=batch_size, lease=LEASE)
+            for matter_id in batch:
+                try:
+                    drawer.draw(matter_id)
+                    drawn += 1
+                except Exception as exc:
+                    put_off(self.app, matter_id, f"{type(exc).__name__}: {exc}"[:300])
+                    failed += 1
+            taken = drawn + failed  # never more than --limit matters in one pass
+            if len(batch) < batch_size or time.monotonic() >= deadline or taken >= self.limit:
+                return drawn, failed
+            batch_size = min(DRAW_BATCH, self.limit - taken)
 
     def reconcile(self, client: object) -> int:
         """Find runs changed by hand in the UI and mark them for drawing again."""

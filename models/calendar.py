@@ -30,7 +30,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import chinese_calendar
 import yaml
-from holidays.countries.china import China
 from pydantic import ValidationError
 
 from models.config import _KeyTwice, _OnceLoader
@@ -274,7 +273,10 @@ class WorkCalendar:
 
 
 def _china(year: int, language: str) -> dict[date, str]:
-    """The holidays package's China calendar of one year, in one language."""
+    """The holidays package's China calendar of one year, in one language. Imported here, when
+    a year needs it: importing `holidays.countries` loads every country (~0.3 s per process)."""
+    from holidays.countries.china import China
+
     found = China(years=year, language=language)  # type: ignore[no-untyped-call]
     return {day: str(name) for day, name in found.items()}
 

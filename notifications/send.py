@@ -17,9 +17,11 @@ import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-import apprise
+if TYPE_CHECKING:  # imported when a notice is sent: a command that sends none does not pay it
+    import apprise
 
 __all__ = ["ChannelConfigError", "Delivery", "send"]
 
@@ -84,6 +86,8 @@ def send(
     if connect_timeout <= 0 or read_timeout <= 0:
         raise ValueError("timeouts must be positive")
 
+    import apprise  # ~0.2 s of imports, so only where notices are sent
+
     prepared = [_with_timeouts(url, connect_timeout, read_timeout) for url in urls]
     _install_log_filter()
     token = _SECRETS.set(_secret_fragments([*urls, *prepared]))
@@ -134,6 +138,8 @@ def _with_timeouts(url: str, connect_timeout: float, read_timeout: float) -> str
 
 def _delivery(result: apprise.AppriseResult) -> Delivery:
     """Turn Apprise's result into a Delivery with a short, scrubbed reason."""
+    import apprise
+
     status = result.status
     if status == apprise.AppriseResultStatus.SUCCESS:
         return Delivery(ok=True, error=None)
@@ -238,6 +244,8 @@ def _install_log_filter() -> None:
     A logger-level filter runs before every handler, including the per-call
     capture handlers whose entries end up in the Delivery error.
     """
+    import apprise
+
     global _filter_installed
     with _filter_lock:
         if not _filter_installed:

@@ -33,7 +33,6 @@ from service import actions
 from service.app import App, get_app, resolve_now
 from service.inputs import IntakeRequest, validated
 from service.settings import get_settings
-from service.store.migrate import current as current_revision
 
 
 class Context:
@@ -244,6 +243,7 @@ def cmd_areas(ctx: Context, a: argparse.Namespace) -> Any:
 
 def cmd_init(ctx: Context, a: argparse.Namespace) -> Any:
     from service.notices.channels import unserved
+    from service.store.migrate import current as current_revision  # Alembic: init only
 
     missing = unserved(ctx.app.config)
     if missing:
