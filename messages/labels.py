@@ -59,6 +59,8 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "circular": ("通报", "circulated notice"),
         "circulated": ("通报", "circulated notice"),  # timeline rows written before `circular`
         "personal_data_erased": ("个人信息已清除", "personal data erased"),
+        "notice_resent": ("重发通知", "notice re-sent"),
+        "deadline_recomputed": ("时限按新日历重算", "deadline recomputed"),
     },
     # who acted, when it is not a department
     "actor": {

@@ -7,6 +7,8 @@ names; steps, actors, statuses, roles, levels, colours and tiers by the message 
 
 from __future__ import annotations
 
+from typing import Any
+
 from messages import label
 from models.config import DistrictConfig
 
@@ -98,3 +100,37 @@ def outcome_label(outcome: str, language: str = "zh") -> str:
 def stage_label(stage: str, language: str = "zh") -> str:
     """A stage flow: 'handling' → 办理."""
     return label("stage", stage, language)
+
+
+def clock_label(clock: str, language: str = "zh") -> str:
+    """Which deadline a step is about: 'acknowledge' → 签收时限."""
+    name = label("clock", clock, language)
+    return f"{name}时限" if language == "zh" else f"{name} deadline"
+
+
+def step_detail(
+    config: DistrictConfig, action: str, data: dict[str, Any], language: str = "zh"
+) -> str:
+    """What a timeline step concerned, from its codes only (never its note): whom a referral
+    summoned, whom a notice reached, which deadline a ladder step is about, how it ended."""
+    zh = language == "zh"
+    sep = "、" if zh else ", "
+    if action == "referred" and data.get("lead"):
+        lead = actor_name(config, str(data["lead"]), language)
+        co = sep.join(actor_name(config, str(c), language) for c in data.get("co") or [])
+        if zh:
+            return f"主办{lead}" + (f"，协办{co}" if co else "")
+        return f"lead {lead}" + (f", co-handling {co}" if co else "")
+    if action in ("notified", "notice_resent") and data.get("recipient"):
+        return recipients_named(config, [str(data["recipient"])], language)
+    if data.get("clock") and data.get("level"):
+        return clock_label(str(data["clock"]), language)
+    if action == "resolved" and data.get("outcome"):
+        return outcome_label(str(data["outcome"]), language)
+    if action == "closed" and data.get("reason"):
+        return label("closing", str(data["reason"]), language)
+    if action == "received" and data.get("colour"):
+        return colour_label(str(data["colour"]), language)  # as graded at intake
+    if action.startswith("extension") and data.get("length"):
+        return str(data["length"])
+    return ""

@@ -12,44 +12,16 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from models.grading import colour_label
-from models.ladder import LEVEL_LABELS, Level, highest
+from models.ladder import Level, highest
 from models.matter_run import RunState, run_state
 from models.status import Status
 from models.tables import Assignment, Event, Matter
 from service.actions.escalation import clocks_of, taken
 from service.app import App
 from service.notices.outbox import local_time
+from service.read.labels import actor_name, recipients_named, step_detail, step_label
 from service.read.views import run_tags, timeline_markdown
 from service.store.matters import assignments_of
-
-# A timeline action as a step of the run: (Chinese, English).
-STEP_NAMES: dict[str, tuple[str, str]] = {
-    "received": ("受理", "intake"),
-    "referred": ("分流", "referral"),
-    "acknowledged": ("签收", "acknowledged"),
-    "progress": ("进展", "progress"),
-    "returned": ("退回", "returned"),
-    "reported": ("报送", "reported"),
-    "resolved": ("办结", "resolved"),
-    "reopened": ("重办", "reopened"),
-    "closed": ("结案", "closed"),
-    "notified": ("通知", "notices"),
-    "extension_requested": ("申请延期", "extension requested"),
-    "extension_approved": ("延期批准", "extension approved"),
-    "extension_refused": ("延期不予批准", "extension refused"),
-    "personal_data_erased": ("个人信息删除", "personal data erased"),
-    "notice_resent": ("重发通知", "notice re-sent"),
-    "circulated": ("通报", "circulated notice"),  # rows written before `circular`
-    **{level.value: LEVEL_LABELS[level] for level in Level},
-}
-
-
-CLOCK_NAMES: dict[str, tuple[str, str]] = {
-    "acknowledge": ("签收时限", "acknowledgement"),
-    "resolve": ("办结时限", "resolution"),
-    "report": ("报送时限", "report"),
-    "first_response": ("首次响应时限", "first response"),
-}
 
 
 @dataclass(frozen=True)
@@ -76,71 +48,40 @@ class RunPicture:
     last_event_id: int
 
 
-def step_name(app: App, action: str) -> str:
-    zh, en = STEP_NAMES.get(action, (action, action))
-    return en if app.language == "en" else zh
-
-
-def _who(app: App, code: str | None) -> str:
-    if not code:
-        return ""
-    if code in ("center", "citizen", "system"):
-        names = {"center": ("中心", "center"), "citizen": ("群众", "citizen"), "system": ("", "")}
-        return names[code][1 if app.language == "en" else 0]
-    return app.config.department_name(code, app.language)
+def step_text(app: App, e: Event) -> str:
+    """`12-20 10:00 · 督办 · 公安（签收时限）`, `11-26 09:00 · 分流交办 · 主办人社，协办公安`."""
+    lang = app.language
+    when = e.at.astimezone(app.calendar.zone).strftime("%m-%d %H:%M")
+    who = "" if e.actor == "system" and not e.department else e.department or e.actor
+    name = actor_name(app.config, who, lang) if who else ""
+    detail = step_detail(app.config, e.action, e.data, lang)
+    if name and detail:
+        detail = f"{name}（{detail}）" if lang == "zh" else f"{name} ({detail})"
+    return " · ".join(p for p in (when, step_label(e.action, lang), detail or name) if p)
 
 
 def _steps(app: App, events: list[Event]) -> list[Step]:
     """Each event a step, except notices: the notices sent one after another are one step
-    ("通知 · 人社、司法"), keyed by the first of them."""
+    (`11-26 09:01 · 已通知 · 人社、司法`), keyed by the first of them."""
     steps: list[Step] = []
-    sep = ", " if app.language == "en" else "、"
     batch: list[Event] = []
 
     def flush() -> None:
-        if not batch:
-            return
-        names = list(dict.fromkeys(_who(app, e.data.get("recipient")) for e in batch))
-        when = batch[0].at.astimezone(app.calendar.zone).strftime("%m-%d %H:%M")
-        steps.append(
-            Step(
-                key=f"event-{batch[0].id}",
-                name=f"{when} · {step_name(app, 'notified')} · {sep.join(n for n in names if n)}",
-                last_event_id=batch[-1].id or 0,
-            )
-        )
-        batch.clear()
+        if batch:
+            recipients = list(dict.fromkeys(str(e.data.get("recipient", "")) for e in batch))
+            first = step_text(app, batch[0]).rsplit(" · ", 1)[0]  # its time and step
+            name = f"{first} · {recipients_named(app.config, recipients, app.language)}"
+            steps.append(Step(f"event-{batch[0].id}", name, batch[-1].id or 0))
+            batch.clear()
 
     for e in events:
         if e.action == "notified":
             batch.append(e)
             continue
         flush()
-        steps.append(Step(key=f"event-{e.id}", name=_step_text(app, e), last_event_id=e.id or 0))
+        steps.append(Step(f"event-{e.id}", step_text(app, e), e.id or 0))
     flush()
     return steps
-
-
-def _step_text(app: App, e: Event) -> str:
-    """`12-20 10:00 · 督办 · 人社（办结时限）`, `11-26 09:00 · 分流 · 主办人社，协办公安、司法`."""
-    en = app.language == "en"
-    when = e.at.astimezone(app.calendar.zone).strftime("%m-%d %H:%M")
-    parts = [when, step_name(app, e.action)]
-    if e.action == "referred" and e.data.get("lead"):
-        lead = _who(app, str(e.data["lead"]))
-        co = [_who(app, str(c)) for c in e.data.get("co") or []]
-        if en:
-            parts.append(f"lead {lead}" + (f", co-handling {', '.join(co)}" if co else ""))
-        else:
-            parts.append(f"主办{lead}" + (f"，协办{'、'.join(co)}" if co else ""))
-    else:
-        who = _who(app, e.department or e.actor)
-        clock = CLOCK_NAMES.get(str(e.data.get("clock", "")))
-        if who and clock:
-            who += f" ({clock[1]})" if en else f"（{clock[0]}）"
-        if who:
-            parts.append(who)
-    return " · ".join(parts)
 
 
 def running_level(session: Session, parts: list[Assignment]) -> Level | None:
@@ -172,7 +113,7 @@ def _message(app: App, matter: Matter, parts: list[Assignment]) -> str:
         return "已结案" if zh else "closed"
     waiting = [p for p in parts if p.status == "referred"]
     if waiting:
-        names = "、".join(_who(app, p.department) for p in waiting)
+        names = "、".join(actor_name(app.config, p.department, app.language) for p in waiting)
         dues = [p.ack_due for p in waiting if p.ack_due is not None]
         by = local_time(app, min(dues) if dues else None, app.language)
         if zh:
@@ -182,7 +123,7 @@ def _message(app: App, matter: Matter, parts: list[Assignment]) -> str:
         (p for p in parts if p.role == "lead" and p.department == matter.lead_department), None
     )
     due = local_time(app, lead.due if lead else None, app.language)
-    name = _who(app, matter.lead_department)
+    name = actor_name(app.config, matter.lead_department, app.language)
     return f"{name}办理中，办结时限 {due}" if zh else f"{name} handling it, due {due}"
 
 

@@ -19,7 +19,7 @@ from service.actions import assignments_of, citizen_of, events_of, overdue_level
 from service.app import App
 from service.inputs import outcome_label
 from service.notices.outbox import local_time
-from service.read.labels import actor_name, level_label, step_label
+from service.read.labels import actor_name, area_name, level_label, step_detail, step_label
 
 
 def _iso(moment: datetime | None, app: App) -> str | None:
@@ -148,7 +148,8 @@ def timeline_markdown(session: Session, app: App, matter: Matter) -> str:
         "",
         f"- {'状态' if zh else 'Status'}: **{label(matter.status, 'status', lang)}**",
         f"- {'预警' if zh else 'Colour'}: {colour_label(matter.colour, lang)}",
-        f"- {'层级' if zh else 'Tier'}: {tier_label(matter.tier, lang)} ({matter.area})",
+        f"- {'层级' if zh else 'Tier'}: {tier_label(matter.tier, lang)} · "
+        f"{area_name(config, matter.area, lang)}",
         f"- {'主办' if zh else 'Lead'}: "
         f"{config.department_name(matter.lead_department or '', lang) or '—'}",
     ]
@@ -160,9 +161,9 @@ def timeline_markdown(session: Session, app: App, matter: Matter) -> str:
             f"{local_time(app, matter.feedback_due, lang)}"
         )
     head = (
-        ("单位", "角色", "状态", "签收时限", "办结时限")
+        ("单位", "角色", "状态", "签收时限", "办结时限", "超时")
         if zh
-        else ("Department", "Role", "Status", "Acknowledge by", "Due")
+        else ("Department", "Role", "Status", "Acknowledge by", "Due", "Overdue")
     )
     rows += [
         "",
@@ -172,12 +173,13 @@ def timeline_markdown(session: Session, app: App, matter: Matter) -> str:
         "|" + "---|" * len(head),
     ]
     for a in assignments_of(session, matter):
+        level = overdue_level(session, a.id) if a.id is not None else None
         rows.append(
             f"| {config.department_name(a.department, lang)} | {label(a.role, 'role', lang)} | "
             f"{label(a.status, 'assignment', lang)} | {local_time(app, a.ack_due, lang)} | "
-            f"{local_time(app, a.due, lang)} |"
+            f"{local_time(app, a.due, lang)} | {level_label(level, lang) if level else '—'} |"
         )
-    when = ("时间", "环节", "操作方") if zh else ("When", "Step", "By")
+    when = ("时间", "环节", "操作方", "说明") if zh else ("When", "Step", "By", "About")
     rows += [
         "",
         f"## {'时间线' if zh else 'Timeline'}",
@@ -186,12 +188,9 @@ def timeline_markdown(session: Session, app: App, matter: Matter) -> str:
         "|" + "---|" * len(when),
     ]
     for e in events_of(session, matter):
-        rows.append(f"| {local_time(app, e.at, lang)} | {e.action} | {_actor(app, e.actor)} |")
+        rows.append(
+            f"| {local_time(app, e.at, lang)} | {step_label(e.action, lang)} | "
+            f"{actor_name(config, e.actor, lang)} | "
+            f"{step_detail(config, e.action, e.data, lang) or '—'} |"
+        )
     return "\n".join(rows) + "\n"
-
-
-def _actor(app: App, actor: str) -> str:
-    """A department's name, or the actor's code (center, system, citizen) as it is."""
-    if actor in app.config.departments:
-        return app.config.department_name(actor, app.language)
-    return actor

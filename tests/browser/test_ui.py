@@ -217,6 +217,11 @@ def test_the_supervisor_finds_matters_and_their_story(
                 key=ArtifactCollectionFilterKey(any_=["statistics"])
             )
         )
+        (overdue_table,) = client.read_latest_artifacts(
+            artifact_filter=ArtifactCollectionFilter(
+                key=ArtifactCollectionFilterKey(any_=["overdue-now"])
+            )
+        )
     assert runs[closed].state_name == "已结案" and runs[overdue].state_name == "督办"
 
     # The runs list: one run per matter, its Chinese state saying where the matter stands.
@@ -248,6 +253,13 @@ def test_the_supervisor_finds_matters_and_their_story(
     )
     assert "调解成功" in story
     browser.screenshot(f"{running.base}/v2/artifacts/artifact/{timeline.id}", "matter-artifact.png")
+
+    # What is overdue now, by department and level, in words (the sweep's table artifact).
+    overdue_page = f"{running.base}/v2/artifacts/artifact/{overdue_table.latest_id}"
+    table = browser.text(overdue_page, "督办", "单位")
+    for code in ("natural_resources", "supervision", "circular", "urging"):
+        assert code not in table, f"{code} shown as a code"
+    browser.screenshot(overdue_page, "overdue-now.png", size="1440,800")
 
     # The statistics artifact, refreshed on schedule (and once when the center comes up).
     figures = browser.text(

@@ -141,9 +141,9 @@ def test_the_run_follows_every_transition_and_level(world: World) -> None:
     for name in ("待签收", "提醒", "催办", "督办", "通报", "办理中", "待回访", "已结案"):
         assert name in history
     steps = steps_of(run["id"])
-    assert any("受理" in s for s in steps) and any("分流 · 主办人社" in s for s in steps)
+    assert any("受理" in s for s in steps) and any("分流交办 · 主办人社" in s for s in steps)
     assert any(s.endswith("· 督办 · 公安（签收时限）") for s in steps), steps
-    assert any("通知 ·" in s for s in steps)
+    assert any("已通知 ·" in s for s in steps)
     assert sum("结案" in s for s in steps) == 1 and sum("重办" in s for s in steps) == 1
 
     returned = world.intake(title="不归我们", at=T.format("09:10"))["number"]
