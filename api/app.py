@@ -20,7 +20,6 @@ from api.i18n import negotiate, say
 from api.schemas import Health
 from api.strict import StrictBody
 from service.app import get_app
-from web.app import install as install_workbench
 
 MAX_BODY = 256 * 1024  # a 20,000-character description, form-encoded, fits with room to spare
 
@@ -117,7 +116,4 @@ def create_app() -> FastAPI:
         """Answers while the API is up."""
         return Health(status="ok")
 
-    # The workbench pages: /matters/<number> and /queue (the links in notices and digests),
-    # /link/<token> (a department's signed link), /login, /center, /board.
-    install_workbench(app)
     return app

@@ -702,7 +702,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         return work(limit=args.limit, start=start)
     if args.command == "api":
-        from api.server import serve
+        from web.server import serve
 
         try:
             return serve(

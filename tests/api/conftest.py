@@ -22,12 +22,12 @@ import pytest
 import uvicorn
 from sqlmodel import col, func, select
 
-from api.app import create_app
 from models.tables import Event, Matter, Notice
 from service import app as app_module
 from service.app import get_app
 from service.store.db import session
 from tests.fixtures import World
+from web.app import create_site
 
 # A module runs on SQLite only with `pytestmark = SQLITE_ONLY` (PostgreSQL where it matters).
 SQLITE_ONLY = pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
@@ -137,7 +137,7 @@ def api(world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     app_module.reset()
     port = free_port()
     config = uvicorn.Config(
-        create_app(), host="127.0.0.1", port=port, log_level="warning", access_log=False
+        create_site(), host="127.0.0.1", port=port, log_level="warning", access_log=False
     )
     server = uvicorn.Server(config)
     # The thread runs in a copy of this context, so the Prefect test server's settings reach

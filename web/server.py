@@ -1,5 +1,5 @@
-"""Serving the API with uvicorn: `whistle api` runs this in the foreground; `whistle up` runs
-`whistle api` as a child process beside the Prefect server."""
+"""Serving the API and the pages with uvicorn: `whistle api` runs this in the foreground;
+`whistle up` runs `whistle api` as a child process beside the Prefect server."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 import uvicorn
 
-from api.app import create_app
 from service.app import get_app
 from service.store.db import create_schema
+from web.app import create_site
 
 HOST = "127.0.0.1"
 PORT = 8000
@@ -23,5 +23,5 @@ def serve(*, host: str = HOST, port: int = PORT, announce: Callable[[str], None]
     app = get_app()  # raises ConfigError on a broken configuration, before listening
     create_schema(app.engine)
     announce(f"http://{host}:{port}")
-    uvicorn.run(create_app(), host=host, port=port, access_log=False, log_level="warning")
+    uvicorn.run(create_site(), host=host, port=port, access_log=False, log_level="warning")
     return 0
