@@ -25,6 +25,7 @@ from api.idempotency import KeyedDep, attach
 from api.open311_models import without_null
 from api.schemas import FeedbackResult, Text
 from engine.follow import FollowUp
+from models.status import Status
 from models.tables import FeedbackLinkUse, Matter
 from service import actions
 from service.app import App
@@ -124,9 +125,9 @@ def check(
     if now > claim.expires:
         when = local_time(app, claim.expires, lang)
         raise Problem(410, "link_expired", say(lang, "link_expired", when=when))
-    if matter.status == "closed":  # answered on the phone, by another link, or lapsed
+    if matter.status == Status.closed:  # answered on the phone, by another link, or lapsed
         raise Problem(410, "link_closed", say(lang, "link_closed"))
-    if matter.status != "resolved":  # reopened, or taken back by the center: not resolved now
+    if matter.status != Status.resolved:  # reopened, or taken back by the center: not resolved now
         raise Problem(410, "link_superseded", say(lang, "link_moved_on"))
     if matter.reopen_count != claim.round:  # resolved again since: a newer link was sent
         raise Problem(410, "link_superseded", say(lang, "link_superseded"))
@@ -237,7 +238,11 @@ def answer(
     def result(number: str, run: FollowUp | None) -> tuple[int, FeedbackResult]:
         with session(app.engine) as s:
             matter = actions.get_matter(s, number)
-        key = "feedback_thanks_closed" if matter.status == "closed" else "feedback_thanks_reopened"
+        key = (
+            "feedback_thanks_closed"
+            if matter.status == Status.closed
+            else "feedback_thanks_reopened"
+        )
         return 200, FeedbackResult(
             number=number, status=matter.status, message=say(lang, key, number=number)
         )

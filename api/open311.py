@@ -48,6 +48,7 @@ from api.open311_xml import Format, XmlResponse, answer, media_type, requested, 
 from api.open311_xml import body as encoded
 from engine.follow import FollowUp
 from models.config import DistrictConfig
+from models.status import Feedback, Role, Status
 from models.tables import Assignment, Event, Matter
 from service import actions
 from service.actions.answers import ANONYMOUS
@@ -518,9 +519,11 @@ def status_notes(app: App, matter: Matter, lang: str) -> str:
             "citizen's feedback",
         ),
         "closed": (
-            "已结案（反映人满意）" if matter.feedback == "satisfied" else "已结案（逾期未评价）",
+            "已结案（反映人满意）"
+            if matter.feedback == Feedback.satisfied
+            else "已结案（逾期未评价）",
             "closed (citizen satisfied)"
-            if matter.feedback == "satisfied"
+            if matter.feedback == Feedback.satisfied
             else "closed (no feedback in time)",
         ),
     }
@@ -543,7 +546,7 @@ def as_requests(s: Session, app: App, matters: list[Matter], lang: str) -> list[
             select(Assignment)
             .where(
                 col(Assignment.matter_id).in_(ids),
-                Assignment.role == "lead",
+                Assignment.role == Role.lead,
                 col(Assignment.status).in_(["referred", "acknowledged", "resolved"]),
             )
             .order_by(col(Assignment.id))
@@ -561,7 +564,7 @@ def as_requests(s: Session, app: App, matters: list[Matter], lang: str) -> list[
         out.append(
             ServiceRequest(
                 service_request_id=m.number,
-                status="closed" if m.status == "closed" else "open",
+                status="closed" if m.status == Status.closed else "open",
                 status_notes=status_notes(app, m, lang),
                 service_name=app.config.category_name(m.category, lang),
                 service_code=m.category,
@@ -679,9 +682,9 @@ def find_requests(
             if not wanted or wanted - {"open", "closed"}:
                 raise Problem(400, "invalid_input", say(lang, "bad_status_filter"))
             if wanted == {"open"}:
-                query = query.where(Matter.status != "closed")
+                query = query.where(Matter.status != Status.closed)
             elif wanted == {"closed"}:
-                query = query.where(Matter.status == "closed")
+                query = query.where(Matter.status == Status.closed)
     query = visible_to(query, app.config, reader)
     with session(app.engine) as s:
         found = as_requests(s, app, list(s.exec(query.limit(MOST)).all()), lang)

@@ -19,6 +19,7 @@ from api.errors import Problem
 from api.i18n import say
 from api.schemas import ExtensionItem, MatterView, QueueItem, WorkQueue
 from models.grading import colour_label
+from models.status import ENDED_ASSIGNMENT, AssignmentStatus, ExtensionStatus, Role
 from models.tables import Assignment, Citizen, Extension, Matter
 from notifications.masking import mask_name, mask_phone, redact
 from service.actions import citizen_of, get_matter
@@ -59,10 +60,10 @@ def role_of(s: Session, caller: Caller, matter: Matter) -> str:
             Assignment.matter_id == matter.id, Assignment.department == caller.holder
         )
     ).all()
-    live = [p for p in parts if p.status not in ("returned", "withdrawn")]
+    live = [p for p in parts if p.status not in ENDED_ASSIGNMENT]
     if not live:
         return "former"
-    return "lead" if any(p.role == "lead" for p in live) else "co"
+    return "lead" if any(p.role == Role.lead for p in live) else "co"
 
 
 def privileged(caller: Caller, matter: Matter) -> bool:
@@ -152,12 +153,12 @@ def work_queue(
     due_soon: list[tuple[datetime, QueueItem]] = []
     in_hand: list[tuple[datetime, QueueItem]] = []
     for part, matter in rows:
-        clock = part.ack_due if part.status == "referred" else part.due
+        clock = part.ack_due if part.status == AssignmentStatus.referred else part.due
         moment = clock or now + timedelta(days=36500)
         entry = (moment, item(matter, part, clock))
         if clock is not None and clock <= now:
             overdue.append(entry)
-        elif part.status == "referred":
+        elif part.status == AssignmentStatus.referred:
             (in_hand if caller.is_center else waiting).append(entry)
         elif clock is not None and clock <= now + within:
             due_soon.append(entry)
@@ -205,7 +206,7 @@ def _pending_extensions(s: Session, app: App, limit: int) -> list[ExtensionItem]
         select(Extension, Assignment, Matter)
         .join(Assignment, col(Assignment.id) == Extension.assignment_id)
         .join(Matter, col(Matter.id) == Assignment.matter_id)
-        .where(Extension.status == "pending")
+        .where(Extension.status == ExtensionStatus.pending)
         .order_by(col(Extension.requested_at))
         .limit(limit)
     ).all()

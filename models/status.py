@@ -57,6 +57,33 @@ class AssignmentStatus(StrEnum):
     withdrawn = "withdrawn"  # the center re-routed it elsewhere
 
 
+class Feedback(StrEnum):
+    """How a resolved matter's feedback ended (a matter's `feedback`)."""
+
+    satisfied = "satisfied"  # closed by the citizen's "satisfied"
+    unsatisfied = "unsatisfied"  # reopened by the citizen (the matter goes on)
+    no_feedback = "no_feedback"  # the window lapsed: closed without an answer
+    anonymous = "anonymous"  # nobody to ask: closed at resolution
+
+
+class NoticeStatus(StrEnum):
+    """Where a notice in the outbox stands."""
+
+    pending = "pending"
+    sending = "sending"  # claimed by a deliverer
+    sent = "sent"
+    failed = "failed"  # to be tried again
+    dead = "dead"  # given up: the center may re-send it once
+
+
+class ExtensionStatus(StrEnum):
+    """A request for more time (延期) and the center's decision."""
+
+    pending = "pending"
+    approved = "approved"
+    refused = "refused"
+
+
 # Display names by kind live in the message catalogue (messages/labels.py); a value such as
 # "referred" means different things for a matter (已分流) and for one department's part (待签收).
 LABELS: dict[str, dict[str, tuple[str, str]]] = {
@@ -98,6 +125,8 @@ ASSIGNMENT_TRANSITIONS: dict[tuple[AssignmentStatus, Action], AssignmentStatus] 
 ACTIVE_ASSIGNMENT = frozenset(
     {AssignmentStatus.referred, AssignmentStatus.acknowledged, AssignmentStatus.reported}
 )
+# A part that ended without resolving: sent back, or taken away by a re-routing.
+ENDED_ASSIGNMENT = frozenset({AssignmentStatus.returned, AssignmentStatus.withdrawn})
 
 
 class TransitionRefused(Refused):
@@ -149,3 +178,7 @@ def next_assignment_status(
 def label(value: str, kind: str = "status", language: str = "zh") -> str:
     """Display name of a status, assignment status or role in the user's language."""
     return catalogue_label(kind, value, language)
+
+
+# Notices not (yet) delivered: waiting, being sent, or to be tried again.
+UNSENT_NOTICE = frozenset({NoticeStatus.pending, NoticeStatus.sending, NoticeStatus.failed})

@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 from api.errors import Problem
 from api.views import matter_view
 from models.refusals import Code, NotFound
+from models.status import ENDED_ASSIGNMENT, Status
 from models.tables import Assignment, Matter
 from service import actions
 from service.accounts import StaffRole
@@ -173,7 +174,7 @@ def link_reader(visit: Visit, token: str) -> tuple[Reader, str]:
     if visit.now > claim.expires:
         when = Shown(app, visit.lang, visit.now).when(claim.expires)
         raise LinkDead(410, visit.say("link_expired", when=when))
-    if part.status in ("returned", "withdrawn") or matter.status == "closed":
+    if part.status in ENDED_ASSIGNMENT or matter.status == Status.closed:
         raise LinkDead(410, visit.say("link_ended"))
     reader = Reader(
         caller=Caller(0, "department", part.department),

@@ -29,6 +29,7 @@ from sqlmodel import func, select
 from engine.follow import carry_out
 from messages import language_of, text
 from models.config import ConfigError
+from models.status import Role
 from models.tables import Assignment, Matter
 from service import actions
 from service.app import App, get_app
@@ -270,7 +271,7 @@ def _play(app: App, number: str, story: str, t: datetime) -> None:
             actions.acknowledge(
                 session=s, app=app, number=number, department=part.department, now=t + step * k / 4
             )
-        if part.role == "co":
+        if part.role == Role.co:
             with session(app.engine) as s:
                 actions.report(
                     session=s,

@@ -15,6 +15,7 @@ from models.deadlines import describe_duration, due_at
 from models.durations import Duration
 from models.lookup import department_code
 from models.refusals import Code, Invalid, Issue, Refused
+from models.status import AssignmentStatus, ExtensionStatus
 from models.tables import Extension, Matter
 from notifications.kinds import NoticeKind
 from service.actions.escalation import refresh_next_check
@@ -30,7 +31,9 @@ LONGEST = {"minutes": 525_600, "hours": 8_760, "days": 366, "working_days": 250}
 
 def _pending(session: Session, part_id: int) -> Extension | None:
     return session.exec(
-        select(Extension).where(Extension.assignment_id == part_id, Extension.status == "pending")
+        select(Extension).where(
+            Extension.assignment_id == part_id, Extension.status == ExtensionStatus.pending
+        )
     ).first()
 
 
@@ -55,7 +58,10 @@ def request_extension(
         raise Refused(Code.longer_than_year, field="length", value=str(wanted))
     matter = get_matter(session, number, lock=True)
     part = live_assignment(session, matter, department)
-    if part.status not in ("referred", "acknowledged") or part.due is None:
+    if (
+        part.status not in (AssignmentStatus.referred, AssignmentStatus.acknowledged)
+        or part.due is None
+    ):
         raise Refused(
             Code.nothing_to_extend,
             number=matter.number,
@@ -77,7 +83,7 @@ def request_extension(
     if limits and limits.max_extensions is not None:
         approved = session.exec(
             select(Extension.id).where(
-                Extension.assignment_id == part.id, Extension.status == "approved"
+                Extension.assignment_id == part.id, Extension.status == ExtensionStatus.approved
             )
         ).all()
         if len(approved) >= limits.max_extensions:

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from models.status import Status
+from models.status import UNSENT_NOTICE, NoticeStatus, Status
 from models.tables import Assignment, Citizen, Extension, IdempotencyRecord, Matter, Notice
 from notifications.masking import fold, mask_name, mask_phone, number_pattern, replace, text_pattern
 from service.app import App
@@ -127,8 +127,12 @@ def erase_citizen(
         notice.body = _clean(notice.body, patterns)
         notice.html = _clean_optional(notice.html, patterns)
         notice.last_error = _clean_optional(notice.last_error, patterns, 500)
-        if notice.recipient == "citizen" and notice.status in ("pending", "failed", "sending"):
-            notice.status, notice.last_error, notice.next_attempt_at = "dead", UNDELIVERABLE, None
+        if notice.recipient == "citizen" and notice.status in UNSENT_NOTICE:
+            notice.status, notice.last_error, notice.next_attempt_at = (
+                NoticeStatus.dead,
+                UNDELIVERABLE,
+                None,
+            )
         session.add(notice)
     # The API's remembered answers about these matters may show the citizen in full.
     session.execute(sa.delete(IdempotencyRecord).where(col(IdempotencyRecord.matter_id).in_(ids)))

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from models.status import ACTIVE_ASSIGNMENT
+from models.status import ACTIVE_ASSIGNMENT, AssignmentStatus
 from models.tables import Assignment, Matter
 from service.app import App
 from service.notices.outbox import enqueue_digest
@@ -29,7 +29,7 @@ def queues(session: Session, *, department: str | None = None) -> dict[str, list
         query = query.where(Assignment.department == department)
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for part, matter in session.exec(query).all():
-        if part.status == "reported":
+        if part.status == AssignmentStatus.reported:
             continue  # a co-handler that filed its part has nothing left to do
         out[part.department].append(
             {
@@ -38,7 +38,7 @@ def queues(session: Session, *, department: str | None = None) -> dict[str, list
                 "colour": matter.colour,
                 "role": part.role,
                 "status": part.status,
-                "due": part.ack_due if part.status == "referred" else part.due,
+                "due": part.ack_due if part.status == AssignmentStatus.referred else part.due,
             }
         )
     return dict(out)

@@ -16,7 +16,7 @@ from messages.labels import LABELS
 from models.deadlines import clock_windows, describe_duration
 from models.durations import Duration
 from models.grading import colour_label, tier_label
-from models.status import label
+from models.status import ACTIVE_ASSIGNMENT, Role, label
 from models.tables import Assignment, Citizen, Event, Matter, Notice
 from notifications.kinds import NoticeKind
 from notifications.masking import mask_name, mask_phone, redact
@@ -276,5 +276,5 @@ def _co_departments(session: Session, matter: Matter) -> list[str]:
     return [
         a.department
         for a in assignments_of(session, matter)
-        if a.role == "co" and a.status in ("referred", "acknowledged", "reported")
+        if a.role == Role.co and a.status in ACTIVE_ASSIGNMENT
     ]

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from models.refusals import Code, NotFound, Refused
+from models.status import NoticeStatus
 from models.tables import Citizen, Matter, Notice
 from service.store.evidence import lock
 from service.store.matters import CENTER, CITIZEN, commit, record
@@ -44,7 +45,7 @@ def resend_notice(*, session: Session, notice_id: int, now: datetime) -> Notice:
             at=notice.resent_at.isoformat(),
             state=notice.status,
         )
-    if notice.status != "dead":
+    if notice.status != NoticeStatus.dead:
         session.rollback()
         raise Refused(Code.notice_not_dead, id=notice_id, state=notice.status)
     if notice.recipient == CITIZEN and matter is not None:

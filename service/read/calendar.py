@@ -21,6 +21,7 @@ from models.deadlines import clock_windows, depends_on_calendar, replayed_due
 from models.durations import Duration
 from models.ladder import Clock, running_clocks
 from models.refusals import Code, Refused
+from models.status import AssignmentStatus, ExtensionStatus
 from models.tables import Assignment, Event, Extension, Matter
 from service.app import App
 from service.notices.outbox import CLOCK_LABELS
@@ -267,7 +268,7 @@ def _window(
         select(Extension)
         .where(
             Extension.assignment_id == part.id,
-            Extension.status == "approved",
+            Extension.status == ExtensionStatus.approved,
             col(Extension.decided_at) >= clock.start,
         )
         .order_by(col(Extension.decided_at), col(Extension.id))
@@ -358,7 +359,7 @@ def _running(column: Any, *more: Any) -> Any:
 
 # Each clock's due-time column and the part statuses in which it runs (see models/ladder.py).
 CLOCK_COLUMNS = (
-    (col(Assignment.ack_due), (col(Assignment.status) == "referred",)),
+    (col(Assignment.ack_due), (col(Assignment.status) == AssignmentStatus.referred,)),
     (col(Assignment.due), ()),
     (col(Assignment.first_response_due), (col(Assignment.first_response_at).is_(None),)),
 )

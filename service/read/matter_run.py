@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from models.grading import colour_label
 from models.ladder import Level, highest
 from models.matter_run import RunState, run_state
-from models.status import Status
+from models.status import AssignmentStatus, Role, Status
 from models.tables import Assignment, Event, Matter
 from service.actions.escalation import clocks_of, taken
 from service.app import App
@@ -111,7 +111,7 @@ def _message(app: App, matter: Matter, parts: list[Assignment]) -> str:
         return f"等待群众回访，截止 {due}" if zh else f"waiting for feedback until {due}"
     if status == Status.closed:
         return "已结案" if zh else "closed"
-    waiting = [p for p in parts if p.status == "referred"]
+    waiting = [p for p in parts if p.status == AssignmentStatus.referred]
     if waiting:
         names = "、".join(actor_name(app.config, p.department, app.language) for p in waiting)
         dues = [p.ack_due for p in waiting if p.ack_due is not None]
@@ -120,7 +120,7 @@ def _message(app: App, matter: Matter, parts: list[Assignment]) -> str:
             return f"等待{names}签收，时限 {by}"
         return f"waiting for {names} to acknowledge by {by}"
     lead = next(
-        (p for p in parts if p.role == "lead" and p.department == matter.lead_department), None
+        (p for p in parts if p.role == Role.lead and p.department == matter.lead_department), None
     )
     due = local_time(app, lead.due if lead else None, app.language)
     name = actor_name(app.config, matter.lead_department, app.language)
@@ -130,7 +130,7 @@ def _message(app: App, matter: Matter, parts: list[Assignment]) -> str:
 def picture(session: Session, app: App, matter: Matter, after_event_id: int) -> RunPicture:
     """The run as it should look now; `steps` are the events after `after_event_id`."""
     assert matter.id is not None
-    parts = [p for p in assignments_of(session, matter) if p.status != "withdrawn"]
+    parts = [p for p in assignments_of(session, matter) if p.status != AssignmentStatus.withdrawn]
     state = run_state(Status(matter.status), running_level(session, parts))
     events = list(
         session.exec(

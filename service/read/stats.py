@@ -33,6 +33,7 @@ from models.stats import (
     Tallies,
     summarise,
 )
+from models.status import AssignmentStatus, Feedback, Role, Status
 from models.tables import Assignment, LadderStep, Matter, UTCDateTime
 from service.app import App
 
@@ -171,11 +172,11 @@ def _matters(session: Session, tallies: Tallies, period: Period, by: GroupBy | N
             *keys,
             sa.func.count(),
             sa.func.sum(M.c.people),
-            count_if(M.c.feedback == "satisfied"),
+            count_if(M.c.feedback == Feedback.satisfied),
             sa.func.sum(M.c.reopen_count),
-            count_if(M.c.feedback == "no_feedback"),
-            count_if(M.c.feedback == "anonymous"),
-            count_if(M.c.status != "received"),
+            count_if(M.c.feedback == Feedback.no_feedback),
+            count_if(M.c.feedback == Feedback.anonymous),
+            count_if(M.c.status != Status.received),
         )
         .where(_within(period, M.c.created_at))
         .group_by(*keys)
@@ -203,10 +204,10 @@ def _matters(session: Session, tallies: Tallies, period: Period, by: GroupBy | N
                 )
 
     # 吹哨: of the referred matters, those with a co-handler (a semi-join on the co parts).
-    co = sa.exists().where(A.c.matter_id == M.c.id, A.c.role == "co")
+    co = sa.exists().where(A.c.matter_id == M.c.id, A.c.role == Role.co)
     keys = [month] + ([group.label("grp")] if group is not None else [])
     several = sa.select(*keys, sa.func.count()).where(
-        _within(period, M.c.created_at), M.c.status != "received", co
+        _within(period, M.c.created_at), M.c.status != Status.received, co
     )
     with_co = {
         (labels[row[0]], row[1] if group is not None else None): int(row[-1])
@@ -228,18 +229,18 @@ def _resolution(
     done = A.c.finished_at
     outcome = sa.case(
         (
-            sa.and_(A.c.status == "resolved", done.is_not(None), done <= at),
+            sa.and_(A.c.status == AssignmentStatus.resolved, done.is_not(None), done <= at),
             sa.case((sa.or_(A.c.due.is_(None), done <= A.c.due), "in_time"), else_="late"),
         ),
         (sa.and_(A.c.due.is_not(None), A.c.due <= at), "late"),
         else_="pending",
     ).label("outcome")
     keys = [month, outcome] + ([group.label("grp")] if group is not None else [])
-    live = sa.and_(A.c.matter_id == M.c.id, A.c.role == "lead", A.c.status.in_(LIVE_LEAD))
+    live = sa.and_(A.c.matter_id == M.c.id, A.c.role == Role.lead, A.c.status.in_(LIVE_LEAD))
     query = (
         sa.select(*keys, sa.func.count())
         .select_from(M.join(A, live))
-        .where(_within(period, M.c.created_at), M.c.status != "received")
+        .where(_within(period, M.c.created_at), M.c.status != Status.received)
         .group_by(*keys)
     )
     rows = _rows(session, query)
@@ -248,8 +249,8 @@ def _resolution(
     inner_keys = [M.c.id, month] + ([group.label("grp")] if group is not None else [])
     waiting = (
         sa.select(*inner_keys, sa.func.max(A.c.due).label("due"))
-        .select_from(M.join(A, sa.and_(A.c.matter_id == M.c.id, A.c.role == "lead")))
-        .where(_within(period, M.c.created_at), M.c.status == "returned")
+        .select_from(M.join(A, sa.and_(A.c.matter_id == M.c.id, A.c.role == Role.lead)))
+        .where(_within(period, M.c.created_at), M.c.status == Status.returned)
         .group_by(*inner_keys)
         .subquery()
     )
@@ -271,10 +272,11 @@ def _response(
 ) -> None:
     """Parts assigned in the period by response outcome (models.stats.response)."""
     answered = sa.func.coalesce(
-        A.c.acknowledged_at, sa.case((A.c.status == "returned", A.c.finished_at), else_=None)
+        A.c.acknowledged_at,
+        sa.case((A.c.status == AssignmentStatus.returned, A.c.finished_at), else_=None),
     )
     withdrawn_early = sa.and_(
-        A.c.status == "withdrawn",
+        A.c.status == AssignmentStatus.withdrawn,
         A.c.acknowledged_at.is_(None),
         sa.or_(A.c.ack_due.is_(None), A.c.finished_at.is_(None), A.c.finished_at <= A.c.ack_due),
     )
@@ -340,7 +342,7 @@ def _departments(session: Session, tallies: Tallies, period: Period) -> None:
     )
     returns = (
         sa.select(A.c.department, sa.func.count())
-        .where(_within(period, A.c.assigned_at), A.c.status == "returned")
+        .where(_within(period, A.c.assigned_at), A.c.status == AssignmentStatus.returned)
         .group_by(A.c.department)
     )
     for kind, query in (("overdue", overdue), ("returns", returns)):

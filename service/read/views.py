@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel import Session
 
 from models.grading import colour_label, tier_label
-from models.status import label
+from models.status import ACTIVE_ASSIGNMENT, AssignmentStatus, Role, Status, label
 from models.tables import Matter
 from notifications.masking import mask_name, mask_phone
 from service.actions import assignments_of, citizen_of, events_of, overdue_level
@@ -31,7 +31,7 @@ def matter_document(session: Session, app: App, matter: Matter) -> dict[str, Any
     config = app.config
     citizen = citizen_of(session, matter)
     assignments = assignments_of(session, matter)
-    live = [a for a in assignments if a.status != "withdrawn"]
+    live = [a for a in assignments if a.status != AssignmentStatus.withdrawn]
     return {
         "number": matter.number,
         "status": matter.status,
@@ -59,9 +59,7 @@ def matter_document(session: Session, app: App, matter: Matter) -> dict[str, Any
         if matter.lead_department
         else None,
         "co_departments": [
-            a.department
-            for a in live
-            if a.role == "co" and a.status in ("referred", "acknowledged", "reported")
+            a.department for a in live if a.role == Role.co and a.status in ACTIVE_ASSIGNMENT
         ],
         "assignments": [
             {
@@ -155,7 +153,7 @@ def timeline_markdown(session: Session, app: App, matter: Matter) -> str:
     ]
     if matter.outcome:
         rows.append(f"- {'结果' if zh else 'Outcome'}: {outcome_label(matter.outcome, lang)}")
-    if matter.feedback_due and matter.status == "resolved":
+    if matter.feedback_due and matter.status == Status.resolved:
         rows.append(
             f"- {'回访截止' if zh else 'Feedback due'}: "
             f"{local_time(app, matter.feedback_due, lang)}"

@@ -21,6 +21,8 @@ from models.status import (
     MATTER_TRANSITIONS,
     Action,
     AssignmentStatus,
+    ExtensionStatus,
+    NoticeStatus,
     Role,
     Status,
 )
@@ -124,9 +126,9 @@ def department_queue(
                 title, name=citizen.name, phone=citizen.phone, id_number=citizen.id_number
             )
         running = part.status in RUNNING and matter.status in OPEN
-        clock = "resolve" if part.role == "lead" else "report"
-        clock = "acknowledge" if part.status == "referred" else clock
-        due = part.ack_due if part.status == "referred" else part.due
+        clock = "resolve" if part.role == Role.lead else "report"
+        clock = "acknowledge" if part.status == AssignmentStatus.referred else clock
+        due = part.ack_due if part.status == AssignmentStatus.referred else part.due
         if not running:
             group = "history"
         elif due is not None and due <= now:
@@ -134,7 +136,7 @@ def department_queue(
         elif due is not None and due <= now + within:
             group = "due_soon"
         else:
-            group = "waiting" if part.status == "referred" else "handling"
+            group = "waiting" if part.status == AssignmentStatus.referred else "handling"
         entries.append(
             QueueEntry(
                 number=matter.number,
@@ -209,7 +211,7 @@ def center_lists(session: Session, *, limit: int = 200) -> CenterLists:
             select(Extension, Assignment, Matter)
             .join(Assignment, col(Assignment.id) == Extension.assignment_id)
             .join(Matter, col(Matter.id) == Assignment.matter_id)
-            .where(Extension.status == "pending")
+            .where(Extension.status == ExtensionStatus.pending)
             .order_by(col(Extension.requested_at))
             .limit(limit)
         ).all()
@@ -219,7 +221,7 @@ def center_lists(session: Session, *, limit: int = 200) -> CenterLists:
         for n, number in session.exec(
             select(Notice, Matter.number)
             .join(Matter, col(Matter.id) == Notice.matter_id, isouter=True)
-            .where(Notice.status == "dead")
+            .where(Notice.status == NoticeStatus.dead)
             .order_by(col(Notice.id))
             .limit(limit)
         ).all()
@@ -311,7 +313,7 @@ def board(session: Session, *, now: datetime, since: datetime, limit: int = 300)
     closed = session.exec(
         select(Matter, MatterRun.flow_run_id)
         .join(MatterRun, col(MatterRun.matter_id) == Matter.id, isouter=True)
-        .where(Matter.status == "closed", col(Matter.closed_at) >= since)
+        .where(Matter.status == Status.closed, col(Matter.closed_at) >= since)
         .order_by(col(Matter.closed_at).desc())
         .limit(limit)
     ).all()
@@ -375,7 +377,7 @@ def allowed_actions(session: Session, app: App, matter: Matter, department: str)
     pending = (
         session.exec(
             select(Extension.id).where(
-                Extension.assignment_id == part.id, Extension.status == "pending"
+                Extension.assignment_id == part.id, Extension.status == ExtensionStatus.pending
             )
         ).first()
         is not None
@@ -384,7 +386,7 @@ def allowed_actions(session: Session, app: App, matter: Matter, department: str)
     used = len(
         session.exec(
             select(Extension.id).where(
-                Extension.assignment_id == part.id, Extension.status == "approved"
+                Extension.assignment_id == part.id, Extension.status == ExtensionStatus.approved
             )
         ).all()
     )
