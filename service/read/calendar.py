@@ -19,10 +19,11 @@ from sqlmodel import Session, col, select
 from models.calendar import COVERAGE_LABELS, Coverage, Source, YearCoverage
 from models.deadlines import clock_windows, depends_on_calendar, replayed_due
 from models.durations import Duration
-from models.ladder import Clock, running_clocks
+from models.ladder import Clock
 from models.refusals import Code, Refused
 from models.status import AssignmentStatus, ExtensionStatus
 from models.tables import Assignment, Event, Extension, Matter
+from service.actions.escalation import clocks_of
 from service.app import App
 from service.notices.outbox import CLOCK_LABELS
 
@@ -195,18 +196,6 @@ def running_parts(session: Session, matter_ids: Iterable[int] | None = None) -> 
     if matter_ids is not None:
         query = query.where(col(Assignment.matter_id).in_(list(matter_ids)))
     return list(session.exec(query).all())
-
-
-def clocks_of(part: Assignment) -> list[Clock]:
-    return running_clocks(
-        role=part.role,
-        status=part.status,
-        start=part.clock_start,
-        ack_due=part.ack_due,
-        due=part.due,
-        first_response_due=part.first_response_due,
-        first_response_at=part.first_response_at,
-    )
 
 
 def colour_at(events: list[Event], moment: datetime, colour: str) -> str:
