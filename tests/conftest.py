@@ -28,3 +28,22 @@ def http_receiver() -> Iterator[HttpReceiver]:
     """A real HTTP server on a free loopback port, fresh for each test."""
     with HttpReceiver() as receiver:
         yield receiver
+
+
+def _utf8(text: str) -> str:
+    """Text as UTF-8 can carry it: a lone surrogate (hostile input in a captured line or in
+    hypothesis' statistics) written as its escape."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Reports travel from an xdist worker to the controller as UTF-8; a report holding a lone
+    surrogate would stop the whole run. Make its text sections UTF-8-safe."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    report.sections = [(_utf8(title), _utf8(text)) for title, text in report.sections]
+    if report.longrepr is not None:
+        text = str(report.longrepr)
+        if _utf8(text) != text:  # a failure quoting hostile input: keep it, as its escapes
+            report.longrepr = _utf8(text)
