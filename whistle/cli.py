@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
@@ -668,9 +669,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _json(document: Any) -> str:
+    """One JSON document, Chinese as it is; a lone surrogate that was typed (it cannot be
+    written as UTF-8) as its JSON escape, so the document is still what was typed."""
+    text = json.dumps(document, ensure_ascii=False, indent=2, default=str)
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def _print(result: Any, as_json: bool, stages: list[FollowUp]) -> None:
     if as_json:
-        print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
+        print(_json(result))
         return
     from whistle.text import human
 
@@ -686,7 +697,7 @@ def _refused(exc: Refusal, as_json: bool, names: Names | None) -> None:
     if as_json:
         kind = "config_error" if isinstance(exc, ConfigError) else "refused"
         document = {"code": kind} | exc.as_dict(language, names)
-        print(json.dumps(document, ensure_ascii=False, indent=2, default=str))
+        print(_json(document))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

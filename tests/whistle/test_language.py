@@ -4,6 +4,7 @@ reads as a clerk reads it (a header, statuses in words, the lead by name)."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -279,3 +280,12 @@ def test_show_prints_a_card_in_words(world: World) -> None:
     assert out.splitlines()[0].startswith(f"{number}  已分流")
     assert "主办 人社 [待签收] 签收时限" in out
     assert "受理  区社会治理中心" in out and "分流交办  系统" in out
+
+
+def test_a_lone_surrogate_typed_is_refused_as_json_not_a_traceback(world: World) -> None:
+    """A number holding a lone surrogate (it cannot be written as UTF-8) is refused in one line,
+    and the --json refusal stays a JSON document that says what was typed."""
+    result = world.cli("ack", "\ud800", "--department=justice")
+    assert result.code == 2 and len(result.err.strip().splitlines()) == 1
+    shown = json.loads(result.out)
+    assert shown["refusal"] == "bad_number" and shown["params"]["number"] == "\ud800"
