@@ -343,3 +343,24 @@ def test_a_json_string_that_is_not_utf8_is_400_naming_it(api: Api) -> None:
     )
     assert feedback.status_code == 400 and feedback.json()["fields"][0]["field"] == "comment"
     assert api.counts(number) == before
+
+
+def test_a_lone_surrogate_escaped_in_json_is_refused_in_the_api_shape(api: Api) -> None:
+    """`"\\ud800"` is valid JSON but no text: refused as any bad field is, never a 5xx."""
+    hrss = api.token("hrss")
+    number = api.world.intake()["number"]
+    api.post(f"/api/matters/{number}/acknowledge", token=hrss)
+    before = api.counts(number)
+    for path, body in [
+        ("progress", b'{"note": "ok \\ud800"}'),
+        ("return", b'{"reason": "\\udcff"}'),
+    ]:
+        answer = api.post(
+            f"/api/matters/{number}/{path}",
+            token=hrss,
+            content=body,
+            headers={"Content-Type": "application/json"},
+        )
+        assert 400 <= answer.status_code < 500, answer.text
+        assert answer.json()["fields"], answer.text
+    assert api.counts(number) == before
