@@ -39,6 +39,18 @@ LEASE = timedelta(seconds=60)  # how long a claimed matter is this engine's to d
 DRAW_BATCH = 2
 DRAW_BUDGET = 0.5
 RECONCILE_EVERY = 60.0  # seconds between looks for runs a supervisor changed in the UI
+PAUSE_FIRST, PAUSE_MOST = 2.0, 60.0  # drawing waits this long after Prefect went away, doubling
+REQUEST_TIMEOUT = 10.0  # seconds one request to the Prefect server may take
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Whether the exception means the Prefect server is away, not that one matter failed."""
+    import httpx
+    from prefect.exceptions import PrefectHTTPStatusError
+
+    if isinstance(exc, PrefectHTTPStatusError):
+        return exc.response.status_code >= 500
+    return isinstance(exc, httpx.TransportError | OSError)
 
 
 @dataclass
@@ -72,6 +84,9 @@ class Engine:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.identity = new_identity()
         self._drawer: object | None = None
+        # Prefect away: drawing waits until then (referral and notices go on meanwhile).
+        self._draw_after = 0.0
+        self._pause = PAUSE_FIRST
 
     # --- the three kinds of work --------------------------------------------------------------
 
@@ -95,8 +110,9 @@ class Engine:
                     log.info("%s not referred by the rules: %s", number, exc)
         return referred
 
-    def draw_runs(self, client: object) -> tuple[int, int]:
-        """Bring the Prefect runs of stale matters up to date; (drawn, put off)."""
+    def draw_runs(self, client: object) -> tuple[int, int, bool]:
+        """Bring the Prefect runs of stale matters up to date: (drawn, put off, Prefect away).
+        When the server does not answer, the pass stops at once (no request waits on it)."""
         from engine.matter_runs import Drawer, put_off, stale_matters
 
         drawer = self._drawer
@@ -107,16 +123,21 @@ class Engine:
         deadline = time.monotonic() + DRAW_BUDGET
         while True:
             batch = stale_matters(self.app, limit=batch_size, lease=LEASE)
-            for matter_id in batch:
+            for i, matter_id in enumerate(batch):
                 try:
                     drawer.draw(matter_id)
                     drawn += 1
                 except Exception as exc:
-                    put_off(self.app, matter_id, f"{type(exc).__name__}: {exc}"[:300])
+                    reason = f"{type(exc).__name__}: {exc}"[:300]
+                    put_off(self.app, matter_id, reason)
                     failed += 1
+                    if unreachable(exc):
+                        for rest in batch[i + 1 :]:  # not tried: back to the queue
+                            put_off(self.app, rest, reason)
+                        return drawn, failed, True
             taken = drawn + failed  # never more than --limit matters in one pass
             if len(batch) < batch_size or time.monotonic() >= deadline or taken >= self.limit:
-                return drawn, failed
+                return drawn, failed, False
             batch_size = min(DRAW_BATCH, self.limit - taken)
 
     def reconcile(self, client: object) -> int:
@@ -145,12 +166,23 @@ class Engine:
             log.warning("engine pass: the store failed: %s", type(exc).__name__)
             done.errors.append(f"{type(exc).__name__}: {exc}")
             return done
-        if self.draw and client is not None:
+        if self.draw and client is not None and time.monotonic() >= self._draw_after:
             try:
-                done.drawn, done.not_drawn = self.draw_runs(client)
-            except Exception as exc:  # Prefect unreachable: the runs wait, nothing is lost
+                done.drawn, done.not_drawn, away = self.draw_runs(client)
+            except Exception as exc:  # the store failed while drawing: next pass
                 log.warning("engine pass: runs not drawn: %s", type(exc).__name__)
                 done.errors.append(f"{type(exc).__name__}: {exc}")
+                return done
+            if away:  # the runs wait, nothing is lost; referral and notices go on meanwhile
+                log.warning(
+                    "engine: the Prefect server does not answer; drawing again in %.0fs",
+                    self._pause,
+                )
+                done.errors.append("prefect_unreachable")
+                self._draw_after = time.monotonic() + self._pause
+                self._pause = min(self._pause * 2, PAUSE_MOST)
+            else:
+                self._pause = PAUSE_FIRST
         return done
 
     # --- serving --------------------------------------------------------------------------------
@@ -202,13 +234,22 @@ class Engine:
             yield None
             return
         from prefect.client.orchestration import get_client
-        from prefect.settings import get_current_settings
+        from prefect.settings import (
+            PREFECT_API_REQUEST_TIMEOUT,
+            PREFECT_CLIENT_MAX_RETRIES,
+            get_current_settings,
+            temporary_settings,
+        )
 
         if not get_current_settings().api.url:
             log.info("no PREFECT_API_URL: matters are referred and notified, runs not drawn")
             yield None
             return
-        with get_client(sync_client=True) as client:
+        # Little waiting inside a request (two retries, 2 s and 4 s: a busy server's 503 passes);
+        # beyond that the engine's own pause (PAUSE_FIRST, doubling) takes over, so referral and
+        # notices never wait long on Prefect.
+        quick = {PREFECT_CLIENT_MAX_RETRIES: 2, PREFECT_API_REQUEST_TIMEOUT: REQUEST_TIMEOUT}
+        with temporary_settings(quick), get_client(sync_client=True) as client:
             yield client
         flush_events()
 
