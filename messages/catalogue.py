@@ -429,6 +429,72 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "巡检间隔应为分钟或小时，如 5m",
         "the sweep interval is minutes or hours, e.g. 5m",
     ),
+    # --- `whistle up` -------------------------------------------------------------------------
+    "up.starting": (
+        "whistle：正在启动 Prefect 服务器（{where}）…",
+        "whistle: starting the Prefect server on {where} …",
+    ),
+    "up.port_in_use": (
+        "whistle：{where} 的端口 {port} 已被占用（Whistle 是否已在运行？）",
+        "whistle: port {port} on {where} is in use (is Whistle already up?)",
+    ),
+    "up.no_sweep": (
+        "whistle：注意：启动时未能巡检（{error}）",
+        "whistle: warning: no sweep at start ({error})",
+    ),
+    "up.no_report": (
+        "whistle：注意：未能生成统计报表（{error}）",
+        "whistle: warning: no statistics report ({error})",
+    ),
+    "up.ready": (
+        "\nWhistle 已启动。\n"
+        "  Prefect 界面：{ui}/v2/runs（每件事项一个运行，其状态即事项所处环节）\n"
+        "  超时事项：    {ui}/v2/runs?state=督办（或 催办、通报、待签收 …）\n"
+        "  工作台：      {api}/（登录；开账号："
+        ".venv/bin/whistle user create --department hrss --name 张科长）\n"
+        "  接口：        {api}（文档 /docs；令牌："
+        ".venv/bin/whistle token create --department hrss）\n"
+        "  事项库：      {store}\n"
+        "  通知收件箱：  {inbox}/<收件方>.log\n"
+        "  演示事项：    {demo}\n"
+        "  统计报表：    {report}（制品 statistics，每日 {report_at} 更新）\n"
+        "  受理登记：    Deployments → intake form / intake → Run\n"
+        "  定时任务：    每 {sweep_every} 巡检，每日 {digest_at} 发每日待办，"
+        "{retention_at} 清理到期个人信息\n"
+        "  试试：        {try_it}\n",
+        "\nWhistle is up.\n"
+        "  Prefect UI:   {ui}/v2/runs  (one run per matter, its state where the matter stands)\n"
+        "  Overdue:      {ui}/v2/runs?state=督办  (催办, 通报, 待签收 …)\n"
+        "  Workbench:    {api}/  (sign in"
+        "; accounts: .venv/bin/whistle user create --department hrss --name 张科长)\n"
+        "  HTTP API:     {api}  (documentation: /docs"
+        "; tokens: .venv/bin/whistle token create --department hrss)\n"
+        "  Store:        {store}\n"
+        "  Notices:      {inbox}/<recipient>.log\n"
+        "  Demo matters: {demo}\n"
+        "  Statistics:   {report} (artifact 'statistics'; refreshed daily at {report_at})\n"
+        "  Intake form:  Deployments → intake form / intake → Run (受理登记)\n"
+        "  Scheduled:    deadline sweep every {sweep_every}, daily digest at {digest_at}, "
+        "personal data retention at {retention_at} (Deployments page)\n"
+        "  Try:          {try_it}\n",
+    ),
+    "up.none": ("无", "none added"),
+    "up.no_file": ("未生成（见日志）", "not written (see the log)"),
+    "up.demo_signin": (
+        "  演示账号（密码均为 {password}，仅供演示）：",
+        "  Demo sign-in (password '{password}' for each; demo only):",
+    ),
+    "up.stop_hint": ("按 Ctrl-C 停止。", "Stop with Ctrl-C."),
+    "up.server_stopped": (
+        "whistle：Prefect 服务器已停止（退出码 {code}）",
+        "whistle: the Prefect server stopped (exit {code})",
+    ),
+    "up.stopping": ("\nwhistle：正在停止 …", "\nwhistle: stopping …"),
+    "up.stopped": ("whistle：已停止。", "whistle: stopped."),
+    "api.serving": (
+        "whistle：接口已在 {url} 提供（文档：{url}/docs）",
+        "whistle: HTTP API on {url} (docs: {url}/docs)",
+    ),
     # --- the HTTP API's own answers ---------------------------------------------------------
     "api.invalid_input": ("输入有误：{problems}", "invalid input: {problems}"),
     "no_token": (

@@ -719,7 +719,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return serve(
                 host=args.host,
                 port=args.port,
-                announce=lambda url: print(f"whistle: HTTP API on {url} (docs: {url}/docs)"),
+                announce=lambda url: print(text("api.serving", _language(), url=url)),
             )
         except ConfigError as exc:
             _refused(exc, False, None)

@@ -316,20 +316,20 @@ def sweep_now() -> int:
         with quietly():
             return len(deadline_sweep.with_options(flow_run_name="启动巡检")()["steps"])
     except Exception as exc:  # the center still comes up; the schedule tries again
-        print(f"whistle: warning: no sweep at start ({type(exc).__name__})", file=sys.stderr)
+        print(text("up.no_sweep", _language(), error=type(exc).__name__), file=sys.stderr)
         return 0
 
 
 def publish_report() -> str | None:
     """Run the statistics report once now, so the UI shows it before its first schedule."""
-    from engine.quiet import without_heartbeat
+    from engine.quiet import quietly
     from flows.report import statistics_report
 
     try:
-        with without_heartbeat():
+        with quietly():
             return str(statistics_report.with_options(flow_run_name="统计报表")()["path"])
     except Exception as exc:  # the center still comes up; the schedule tries again
-        print(f"whistle: warning: no statistics report ({type(exc).__name__})", file=sys.stderr)
+        print(text("up.no_report", _language(), error=type(exc).__name__), file=sys.stderr)
         return None
 
 
@@ -343,11 +343,15 @@ def flush_prefect(timeout: float = 10) -> None:
         worker.drain_all(timeout=timeout)
 
 
+def _language() -> str:
+    return language_of(os.environ.get("WHISTLE_LANGUAGE"))
+
+
 def _logins(logins: list[tuple[str, str, str]]) -> str:
     """How to sign in to the demo's workbench (demo passwords, for the demo only)."""
     if not logins:
         return ""
-    lines = [f"  Demo sign-in (password '{DEMO_PASSWORD}' for each; demo only):"]
+    lines = [text("up.demo_signin", _language(), password=DEMO_PASSWORD)]
     lines += [f"    {name}  ({department}, {role})" for name, department, role in logins]
     return "\n".join(lines) + "\n"
 
@@ -383,16 +387,14 @@ def up(
         said = text("cli.config_error", language, message=exc.message(language))
         print(said, file=sys.stderr)
         return 3
+    lang = app.language
     home = private_folder(app.settings.home)
     create_schema(app.engine)
     reach = client_host(host)
     for needed, where in ((port, host), (api_port, host), (inbox_port, LOOPBACK)):
         if not _port_free(needed, where):
-            print(
-                f"whistle: port {needed} on {client_host(where)} is in use "
-                "(is Whistle already up?)",
-                file=sys.stderr,
-            )
+            said = text("up.port_in_use", lang, port=needed, where=client_host(where))
+            print(said, file=sys.stderr)
             return 2
     signal.signal(signal.SIGTERM, _raise_stop)
     api = f"http://{reach}:{port}/api"
@@ -404,7 +406,7 @@ def up(
     engine_process: subprocess.Popen[bytes] | None = None
     auth = os.environ.get(CLIENT_AUTH) or os.environ.get(SERVER_AUTH)
     try:
-        print(f"whistle: starting the Prefect server on {host}:{port} …", flush=True)
+        print(text("up.starting", lang, where=f"{host}:{port}"), flush=True)
         wait_healthy(api, server)
         served = serve_deployments(home, api)
         http_api = start_api(home, api, api_port, host)
@@ -418,35 +420,29 @@ def up(
             logins = demo_accounts(app) if demo else []
             engine_process = start_engine(home, api)
             report = publish_report()
-        print(
-            "\nWhistle is up.\n"
-            f"  Prefect UI:   http://{reach}:{port}/v2/runs  (one run per matter, its state "
-            "where the matter stands)\n"
-            f"  Overdue:      http://{reach}:{port}/v2/runs?state=督办  (催办, 通报, 待签收 …)\n"
-            f"  Workbench:    http://{reach}:{api_port}/  (sign in; accounts: .venv/bin/whistle "
-            "user create --department hrss --name 张科长)\n"
-            f"  HTTP API:     http://{reach}:{api_port}  (documentation: /docs; tokens: "
-            ".venv/bin/whistle token create --department hrss)\n"
-            f"  Store:        {app.engine.url.render_as_string(hide_password=True)}\n"
-            f"  Notices:      {(home / 'inbox').resolve()}/<recipient>.log\n"
-            f"  Demo matters: {', '.join(seeded) if seeded else 'none added'}\n"
-            f"  Statistics:   {report or 'not written (see the log)'} (artifact 'statistics'; "
-            f"refreshed daily at {app.config.schedules.report_at})\n"
-            "  Intake form:  Deployments → intake form / intake → Run (受理登记)\n"
-            f"  Scheduled:    deadline sweep every {app.config.schedules.sweep_every}, "
-            f"daily digest at {app.config.schedules.digest_at}, personal data retention at "
-            f"{app.config.schedules.retention_at} (Deployments page)\n"
-            f"  Try:          PREFECT_API_URL={api}{inbox_env} .venv/bin/whistle list\n"
-            + _logins(logins)
-            + "Stop with Ctrl-C.",
-            flush=True,
+        schedules = app.config.schedules
+        ready = text(
+            "up.ready",
+            lang,
+            ui=f"http://{reach}:{port}",
+            api=f"http://{reach}:{api_port}",
+            store=app.engine.url.render_as_string(hide_password=True),
+            inbox=(home / "inbox").resolve(),
+            demo=", ".join(seeded) if seeded else text("up.none", lang),
+            report=report or text("up.no_file", lang),
+            report_at=schedules.report_at,
+            sweep_every=schedules.sweep_every,
+            digest_at=schedules.digest_at,
+            retention_at=schedules.retention_at,
+            try_it=f"PREFECT_API_URL={api}{inbox_env} .venv/bin/whistle list",
         )
+        print(ready + _logins(logins) + text("up.stop_hint", lang), flush=True)
         while server.poll() is None:
             time.sleep(0.5)
-        print(f"whistle: the Prefect server stopped (exit {server.returncode})", file=sys.stderr)
+        print(text("up.server_stopped", lang, code=server.returncode), file=sys.stderr)
         return 1
     except (KeyboardInterrupt, _Stop):
-        print("\nwhistle: stopping …", flush=True)
+        print(text("up.stopping", lang), flush=True)
         return 0
     finally:
         if http_api is not None:
@@ -458,4 +454,4 @@ def up(
         flush_prefect()
         inbox.stop()
         stop_process(server)
-        print("whistle: stopped.", flush=True)
+        print(text("up.stopped", lang), flush=True)

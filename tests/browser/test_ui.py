@@ -97,13 +97,13 @@ class Center:
         """Wait for the ready line; return the demo matters' numbers."""
         deadline = time.monotonic() + timeout
         text = ""
-        while "Stop with Ctrl-C" not in text:
+        while "按 Ctrl-C 停止" not in text:
             assert self.process.poll() is None, f"whistle up ended early:\n{text}"
             assert time.monotonic() < deadline, f"whistle up did not come up:\n{text}"
             time.sleep(0.5)
             text = self.log.read_text("utf-8", "replace")
-        line = next(x for x in text.splitlines() if "Demo matters:" in x)
-        return [n.strip() for n in line.split(":", 1)[1].split(",")]
+        line = next(x for x in text.splitlines() if "演示事项：" in x)
+        return [n.strip() for n in line.split("：", 1)[1].split(",")]
 
     def stop(self) -> int:
         self.process.send_signal(signal.SIGTERM)

@@ -55,13 +55,13 @@ def test_up_runs_the_center_and_stops_cleanly(tmp_path: Path) -> None:
     try:
         deadline = time.monotonic() + 150
         text = ""
-        while "Stop with Ctrl-C" not in text:
+        while "按 Ctrl-C 停止" not in text:
             assert process.poll() is None, f"whistle up ended early:\n{text}"
             assert time.monotonic() < deadline, f"whistle up did not come up:\n{text}"
             time.sleep(0.5)
             text = (tmp_path / "up.log").read_text("utf-8", "replace")
-        line = next(x for x in text.splitlines() if "Demo matters:" in x)
-        numbers = [n.strip() for n in line.split(":", 1)[1].split(",")]
+        line = next(x for x in text.splitlines() if "演示事项：" in x)
+        numbers = [n.strip() for n in line.split("：", 1)[1].split(",")]
         assert len(numbers) == 6 and all(n.startswith("M") for n in numbers)
         assert f"http://127.0.0.1:{port}/v2/runs" in text
 
@@ -108,7 +108,7 @@ def test_up_runs_the_center_and_stops_cleanly(tmp_path: Path) -> None:
         code = process.wait(timeout=60)
         log.close()
     assert code == 0
-    assert "whistle: stopped." in (tmp_path / "up.log").read_text("utf-8", "replace")
+    assert "whistle：已停止。" in (tmp_path / "up.log").read_text("utf-8", "replace")
     with socket.socket() as sock:
         assert sock.connect_ex(("127.0.0.1", port)) != 0, "the Prefect server is still running"
 
